@@ -1,0 +1,100 @@
+"""Domain records: plain dataclasses that every layer passes around.
+
+Nothing here imports a framework; the store turns rows into these and back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+#: The kinds an article can have, see ``ingest.classify``.
+KINDS = ("news", "opinion", "analysis", "other")
+
+
+@dataclass
+class Source:
+    """An outlet's feed (RSS/Atom/JSON Feed) or news sitemap."""
+
+    url: str
+    name: str = ""
+    html_url: str | None = None
+    country: str | None = None
+    language: str | None = None
+    lean: str | None = None
+    category: str | None = None
+    id: int | None = None
+    # fetch state, kept on the row (as Miniflux does)
+    etag: str | None = None
+    last_modified: str | None = None
+    last_fetch: datetime | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+    error_count: int = 0
+    next_fetch: datetime | None = None
+    article_count: int = 0
+
+
+@dataclass
+class FeedEntry:
+    """One item of a feed or news sitemap, before its page is fetched."""
+
+    url: str
+    title: str | None = None
+    published: datetime | None = None
+    summary: str | None = None
+    author: str | None = None
+    guid: str | None = None
+    language: str | None = None
+
+
+@dataclass
+class Extracted:
+    """What extraction found in one HTML page (``ingest.extract``)."""
+
+    url: str
+    canonical_url: str | None = None
+    title: str | None = None
+    text: str | None = None
+    author: str | None = None
+    published: datetime | None = None
+    language: str | None = None
+    site_name: str | None = None
+    image: str | None = None
+    description: str | None = None
+    # evidence for classification
+    page_types: list[str] = field(default_factory=list)  # JSON-LD @type values, og:type
+    section: str | None = None
+    paywalled: bool = False
+
+
+@dataclass
+class Classification:
+    kind: str  # one of KINDS
+    rule: str  # the evidence that decided it, e.g. "jsonld:OpinionNewsArticle"
+    score: float | None = None  # the text-cue score, when text cues were used
+
+
+@dataclass
+class Article:
+    """A stored article. ``url`` is the canonical URL, the article's identity."""
+
+    url: str
+    title: str = ""
+    text: str = ""
+    published: datetime | None = None
+    author: str | None = None
+    language: str | None = None
+    source_id: int | None = None
+    source_name: str | None = None
+    site_name: str | None = None
+    image: str | None = None
+    section: str | None = None
+    kind: str = "news"
+    kind_rule: str = "default"
+    paywalled: bool = False
+    external_id: str | None = None
+    content_hash: str | None = None
+    duplicate_of: int | None = None
+    fetched: datetime | None = None
+    id: int | None = None
