@@ -55,7 +55,7 @@ class Settings:
         0.8, "MinHash Jaccard similarity above which an article is a syndicated copy."
     )
     opinion_threshold: float = _setting(
-        0.5, "Text-cue score above which an article without page evidence is opinion."
+        0.55, "Text-cue score above which an article without page evidence is opinion."
     )
     log_level: str = _setting("INFO", "Logging level: DEBUG, INFO, WARNING, ERROR.")
 
@@ -137,6 +137,5 @@ def load_settings(
 def documented_settings() -> list[tuple[str, str, Any, str]]:
     """(name, env var, default, doc) for every setting, for the README and its test."""
     return [
-        (f.name, env_name(f.name), f.default, f.metadata.get("doc", ""))
-        for f in fields(Settings)
+        (f.name, env_name(f.name), f.default, f.metadata.get("doc", "")) for f in fields(Settings)
     ]
