@@ -1,0 +1,116 @@
+"""The one schema: SQLAlchemy Core tables shared by SQLite and PostgreSQL.
+
+Changes go through an Alembic migration in ``migrations/versions`` (append-only).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on both databases (SQLite stores naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, str):  # defensive: SQLite text that bypassed the type
+            value = datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", Text, nullable=False, unique=True),
+    Column("name", Text, nullable=False, default=""),
+    Column("html_url", Text),
+    Column("country", String(8)),
+    Column("language", String(16)),
+    Column("lean", String(16)),
+    Column("category", Text),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("last_fetch", UTCDateTime),
+    Column("last_success", UTCDateTime),
+    Column("last_error", Text),
+    Column("error_count", Integer, nullable=False, default=0),
+    Column("next_fetch", UTCDateTime),
+    Column("created", UTCDateTime, nullable=False),
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", Text, nullable=False, unique=True),
+    Column("external_id", Text),
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="SET NULL")),
+    Column("source_name", Text),
+    Column("title", Text, nullable=False, default=""),
+    Column("text", Text, nullable=False, default=""),
+    Column("published", UTCDateTime),
+    Column("author", Text),
+    Column("language", String(16)),
+    Column("site_name", Text),
+    Column("image", Text),
+    Column("section", Text),
+    Column("kind", String(16), nullable=False, default="news"),
+    Column("kind_rule", Text, nullable=False, default="default"),
+    Column("kind_score", Float),
+    Column("paywalled", Boolean, nullable=False, default=False),
+    Column("content_hash", String(40)),
+    Column("minhash", LargeBinary),
+    Column("duplicate_of", Integer, ForeignKey("articles.id", ondelete="SET NULL")),
+    Column("fetched", UTCDateTime, nullable=False),
+    Index("ix_articles_published", "published"),
+    Index("ix_articles_source_id", "source_id"),
+    Index("ix_articles_content_hash", "content_hash"),
+    Index("ix_articles_external_id", "external_id"),
+    Index("ix_articles_fetched", "fetched"),
+)
+
+#: One row per failure while ingesting: source health and "rejected with reasons".
+ingest_errors = Table(
+    "ingest_errors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE")),
+    Column("url", Text),
+    Column("kind", String(32), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_ingest_errors_source_at", "source_id", "at"),
+)

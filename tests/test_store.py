@@ -1,0 +1,75 @@
+"""Storage against real SQLite and PostgreSQL: migrations, sources, articles, once per URL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+
+from newsloom.model import Article, Source
+from newsloom.store import articles as store_articles
+from newsloom.store import sources as store_sources
+from newsloom.store.db import migrate, transaction
+
+
+def test_migrate_is_idempotent(engine):
+    migrate(engine)  # a second run changes nothing and does not fail
+    with engine.connect() as conn:
+        version = conn.execute(text("select version_num from alembic_version")).scalar_one()
+    assert version == "0001"
+
+
+def test_sqlite_uses_wal(settings):
+    from newsloom.store.db import open_store
+
+    eng = open_store(settings)
+    with eng.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    assert (settings.data_dir / "newsloom.db").exists()
+
+
+def test_upsert_source_keeps_fetch_state(engine):
+    with transaction(engine) as conn:
+        src, new = store_sources.upsert_source(conn, Source(url="https://a.example/feed", name="A"))
+        assert new
+        src.etag, src.error_count, src.last_error = '"v1"', 3, "boom"
+        store_sources.save_fetch_state(conn, src)
+        again, new2 = store_sources.upsert_source(
+            conn, Source(url="https://a.example/feed", name="A News", country="GB")
+        )
+    assert not new2
+    assert again.id == src.id
+    assert (again.name, again.country) == ("A News", "GB")
+    assert (again.etag, again.error_count, again.last_error) == ('"v1"', 3, "boom")
+
+
+def test_article_stored_once_per_url(engine):
+    published = datetime(2026, 11, 1, 12, 30, tzinfo=UTC)
+    art = Article(url="https://a.example/x", title="T", text="body", published=published)
+    with transaction(engine) as conn:
+        first, new1 = store_articles.insert_article(conn, art)
+        second, new2 = store_articles.insert_article(conn, art)
+    assert new1 and not new2 and first == second
+    with engine.connect() as conn:
+        assert store_articles.article_count(conn) == 1
+        got = store_articles.article_by_url(conn, "https://a.example/x")
+    assert got.published == published  # timezone-aware UTC on both backends
+    assert got.published.tzinfo is not None
+
+
+def test_list_sources_counts_articles_and_due(engine):
+    now = datetime.now(UTC)
+    with transaction(engine) as conn:
+        a, _ = store_sources.upsert_source(conn, Source(url="https://a.example/feed", name="a"))
+        b, _ = store_sources.upsert_source(conn, Source(url="https://b.example/feed", name="B"))
+        for i in range(3):
+            store_articles.insert_article(
+                conn, Article(url=f"https://a.example/{i}", title="t", source_id=a.id)
+            )
+        b.next_fetch = now + timedelta(hours=1)
+        store_sources.save_fetch_state(conn, b)
+    with engine.connect() as conn:
+        listed = store_sources.list_sources(conn)
+        due = store_sources.due_sources(conn, now)
+    assert [(s.name, s.article_count) for s in listed] == [("a", 3), ("B", 0)]
+    assert [s.id for s in due] == [a.id]
