@@ -46,8 +46,9 @@ def label(row: dict) -> bool | None:
 def run(rows: list[dict], threshold: float):
     out = []
     for r in rows:
-        c = classify(url=r.get("url") or "", title=r.get("title"), text=r.get("text"),
-                     threshold=threshold)
+        c = classify(
+            url=r.get("url") or "", title=r.get("title"), text=r.get("text"), threshold=threshold
+        )
         out.append((r, c))
     return out
 
@@ -75,13 +76,23 @@ def prf(pairs) -> dict:
     rec = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * p * rec / (p + rec) if p + rec else 0.0
     f05 = 1.25 * p * rec / (0.25 * p + rec) if p + rec else 0.0
-    return {"tp": tp, "fp": fp, "fn": fn, "tn": tn, "precision": p, "recall": rec, "f1": f1,
-            "f05": f05}
+    return {
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "precision": p,
+        "recall": rec,
+        "f1": f1,
+        "f05": f05,
+    }
 
 
 def fmt(m: dict) -> str:
-    return (f"P={m['precision']:.3f} R={m['recall']:.3f} F1={m['f1']:.3f} F0.5={m['f05']:.3f} "
-            f"(tp={m['tp']} fp={m['fp']} fn={m['fn']} tn={m['tn']})")
+    return (
+        f"P={m['precision']:.3f} R={m['recall']:.3f} F1={m['f1']:.3f} F0.5={m['f05']:.3f} "
+        f"(tp={m['tp']} fp={m['fp']} fn={m['fn']} tn={m['tn']})"
+    )
 
 
 THRESHOLDS = [round(0.20 + 0.05 * i, 2) for i in range(16)]  # 0.20 .. 0.95
@@ -102,22 +113,34 @@ def choose(rows: list[dict]) -> float:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="articles.jsonl")
-    ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
-                    help="text-cue threshold for the full-set figures "
-                    f"(default {DEFAULT_THRESHOLD})")
-    ap.add_argument("--errors", type=int, default=0,
-                    help="print up to N misclassified titles of each kind (terminal only)")
+    ap.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help=f"text-cue threshold for the full-set figures (default {DEFAULT_THRESHOLD})",
+    )
+    ap.add_argument(
+        "--errors",
+        type=int,
+        default=0,
+        help="print up to N misclassified titles of each kind (terminal only)",
+    )
     args = ap.parse_args(argv)
 
     if not args.data.is_file():
-        print(f"classify_quality: data not found: {args.data}\n"
-              "  (the allsides-dev set lives in ../shared/data/allsides-dev/; pass --data PATH)",
-              file=sys.stderr)
+        print(
+            f"classify_quality: data not found: {args.data}\n"
+            "  (the allsides-dev set lives in ../shared/data/allsides-dev/; pass --data PATH)",
+            file=sys.stderr,
+        )
         return 2
     rows = load(args.data)
     tags = Counter(r.get("opinion_tag") or "null" for r in rows)
-    print(f"data: {args.data} ({len(rows)} articles; tags: "
-          + ", ".join(f"{k}={v}" for k, v in sorted(tags.items())) + ")")
+    print(
+        f"data: {args.data} ({len(rows)} articles; tags: "
+        + ", ".join(f"{k}={v}" for k, v in sorted(tags.items()))
+        + ")"
+    )
     print("positive = OPINION|ANALYSIS, negative = null; FACT CHECK/DATA left out\n")
 
     pairs = run(rows, args.threshold)
@@ -142,8 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     for fam in sorted(fams):
         group = fams[fam]
         pos = sum(1 for r, _ in group if label(r))
-        print(f"  {fam:14s} fired {len(group):4d}  of which positive {pos:4d} "
-              f"({pos / len(group):.0%})")
+        print(
+            f"  {fam:14s} fired {len(group):4d}  of which positive {pos:4d} "
+            f"({pos / len(group):.0%})"
+        )
     rule_counts = Counter(c.rule for _, c in pairs if not c.rule.startswith("text"))
     print("  page-evidence rules: " + ", ".join(f"{k}={v}" for k, v in rule_counts.most_common()))
 
@@ -154,14 +179,17 @@ def main(argv: list[str] | None = None) -> int:
     dev = [r for r in rows if (r.get("date") or "") < SPLIT_DATE]
     test = [r for r in rows if (r.get("date") or "") >= SPLIT_DATE]
     t_best = choose(dev)
-    print(f"\n== split: tune on {len(dev)} articles dated before {SPLIT_DATE}, "
-          f"report on {len(test)} after")
-    print(f"  chosen on tuning part (best F0.5 with precision >= {MIN_PRECISION}): "
-          f"t={t_best:.2f}")
+    print(
+        f"\n== split: tune on {len(dev)} articles dated before {SPLIT_DATE}, "
+        f"report on {len(test)} after"
+    )
+    print(f"  chosen on tuning part (best F0.5 with precision >= {MIN_PRECISION}): t={t_best:.2f}")
     print("  tuning part: " + fmt(prf(run(dev, t_best))))
     print("  held-out   : " + fmt(prf(run(test, t_best))))
-    print(f"  held-out at default t={DEFAULT_THRESHOLD:.2f}: "
-          + fmt(prf(run(test, DEFAULT_THRESHOLD))))
+    print(
+        f"  held-out at default t={DEFAULT_THRESHOLD:.2f}: "
+        + fmt(prf(run(test, DEFAULT_THRESHOLD)))
+    )
 
     others = [(r, c) for r, c in pairs if label(r) is None]
     if others:

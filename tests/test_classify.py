@@ -45,7 +45,8 @@ def kind_rule(**kw):
 
 def test_declared_kind_wins_over_everything():
     assert kind_rule(
-        url="https://x.example/opinion/a", declared_kind="analysis",
+        url="https://x.example/opinion/a",
+        declared_kind="analysis",
         page_types=["OpinionNewsArticle"],
     ) == ("analysis", "declared")
     assert kind_rule(declared_kind=" Opinion ") == ("opinion", "declared")
@@ -53,7 +54,8 @@ def test_declared_kind_wins_over_everything():
 
 def test_invalid_declared_kind_is_ignored():
     assert kind_rule(url="https://x.example/opinion/a", declared_kind="rant") == (
-        "opinion", "url:/opinion/",
+        "opinion",
+        "url:/opinion/",
     )
 
 
@@ -80,7 +82,8 @@ def test_page_types(types, expected):
 
 def test_page_types_beat_url():
     assert kind_rule(url="https://x.example/opinion/a", page_types=["ReportageNewsArticle"]) == (
-        "news", "jsonld:ReportageNewsArticle",
+        "news",
+        "jsonld:ReportageNewsArticle",
     )
 
 
@@ -179,7 +182,8 @@ def test_section_non_matches(section):
 
 def test_url_beats_section():
     assert kind_rule(url="https://x.example/analysis/a", section="Opinion") == (
-        "analysis", "url:/analysis/",
+        "analysis",
+        "url:/analysis/",
     )
 
 
@@ -238,7 +242,7 @@ def test_section_beats_title():
 
 
 def test_strip_quotes_removes_quoted_speech():
-    s = strip_quotes('He said “I am here” and ‘we won’, then "you lose" and \'our turn\'.')
+    s = strip_quotes("He said “I am here” and ‘we won’, then \"you lose\" and 'our turn'.")
     assert "I am" not in s and "we won" not in s and "you lose" not in s and "our turn" not in s
     assert s.startswith("He said") and s.rstrip().endswith(".")
 
@@ -257,8 +261,14 @@ def test_invented_opinion_paragraph_is_opinion():
     assert c.score is not None and c.score >= DEFAULT_THRESHOLD
     score, cues = text_cue_score("The council has failed us on the bridge", OPINION_TEXT)
     assert score == c.score
-    for cue in ("first_person_singular", "first_person_plural", "second_person", "modal",
-                "question", "evaluative"):
+    for cue in (
+        "first_person_singular",
+        "first_person_plural",
+        "second_person",
+        "modal",
+        "question",
+        "evaluative",
+    ):
         assert cue in cues, cue
     assert all(v > 0 for v in cues.values())
 
@@ -281,8 +291,10 @@ def test_same_words_outside_quotes_do_count():
 
 
 def test_roman_numeral_and_country_are_not_pronouns():
-    text = ("Veterans of World War I were honoured at the bridge. The US and Canada sent "
-            "delegations, officials said.")
+    text = (
+        "Veterans of World War I were honoured at the bridge. The US and Canada sent "
+        "delegations, officials said."
+    )
     _, cues = text_cue_score("Veterans honoured", text)
     assert "first_person_singular" not in cues and "first_person_plural" not in cues
 

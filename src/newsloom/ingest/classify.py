@@ -67,13 +67,32 @@ _TYPE_KINDS = {
 }
 # Types that make a page "other" only when the page has no article type at all.
 _MEDIA_TYPES = {
-    "videoobject", "video", "video.other", "video.episode", "video.movie", "video.tv_show",
-    "audioobject", "podcastepisode", "podcastseries", "podcastseason", "music.song",
-    "imagegallery", "mediagallery", "quiz",
+    "videoobject",
+    "video",
+    "video.other",
+    "video.episode",
+    "video.movie",
+    "video.tv_show",
+    "audioobject",
+    "podcastepisode",
+    "podcastseries",
+    "podcastseason",
+    "music.song",
+    "imagegallery",
+    "mediagallery",
+    "quiz",
 }
 _ARTICLE_TYPES = {
-    "article", "newsarticle", "blogposting", "liveblogposting", "report", "scholarlyarticle",
-    "techarticle", "socialmediaposting", "webpage", "analysisnewsarticle",
+    "article",
+    "newsarticle",
+    "blogposting",
+    "liveblogposting",
+    "report",
+    "scholarlyarticle",
+    "techarticle",
+    "socialmediaposting",
+    "webpage",
+    "analysisnewsarticle",
 }
 
 
@@ -85,7 +104,7 @@ def _type_name(value: str) -> tuple[str, str]:
     low = v.lower()
     for prefix in ("http://schema.org/", "https://schema.org/", "schema:"):
         if low.startswith(prefix):
-            return "jsonld", v[len(prefix):]
+            return "jsonld", v[len(prefix) :]
     # og:type values are lower case and often dotted (video.other); schema.org types are
     # CamelCase words.
     if "." in v or v.islower():
@@ -111,32 +130,76 @@ def _from_page_types(page_types: Iterable[str]) -> Classification | None:
 
 _SECTION_KINDS = {
     # opinion
-    "opinion": "opinion", "opinions": "opinion", "commentary": "opinion",
-    "commentisfree": "opinion", "editorial": "opinion", "editorials": "opinion",
-    "column": "opinion", "columns": "opinion", "columnist": "opinion", "columnists": "opinion",
-    "op-ed": "opinion", "op-eds": "opinion", "oped": "opinion", "opeds": "opinion",
-    "letters": "opinion", "letters-to-the-editor": "opinion", "letters-to-editor": "opinion",
-    "voices": "opinion", "perspective": "opinion", "perspectives": "opinion",
-    "views": "opinion", "viewpoint": "opinion", "viewpoints": "opinion",
-    "guest-column": "opinion", "guest-columns": "opinion", "guest-essay": "opinion",
+    "opinion": "opinion",
+    "opinions": "opinion",
+    "commentary": "opinion",
+    "commentisfree": "opinion",
+    "editorial": "opinion",
+    "editorials": "opinion",
+    "column": "opinion",
+    "columns": "opinion",
+    "columnist": "opinion",
+    "columnists": "opinion",
+    "op-ed": "opinion",
+    "op-eds": "opinion",
+    "oped": "opinion",
+    "opeds": "opinion",
+    "letters": "opinion",
+    "letters-to-the-editor": "opinion",
+    "letters-to-editor": "opinion",
+    "voices": "opinion",
+    "perspective": "opinion",
+    "perspectives": "opinion",
+    "views": "opinion",
+    "viewpoint": "opinion",
+    "viewpoints": "opinion",
+    "guest-column": "opinion",
+    "guest-columns": "opinion",
+    "guest-essay": "opinion",
     # analysis
-    "analysis": "analysis", "news-analysis": "analysis", "explainer": "analysis",
-    "explainers": "analysis", "explained": "analysis", "fact-check": "analysis",
-    "fact-checks": "analysis", "factcheck": "analysis", "fact-checking": "analysis",
+    "analysis": "analysis",
+    "news-analysis": "analysis",
+    "explainer": "analysis",
+    "explainers": "analysis",
+    "explained": "analysis",
+    "fact-check": "analysis",
+    "fact-checks": "analysis",
+    "factcheck": "analysis",
+    "fact-checking": "analysis",
     # other: not an article of news or opinion
-    "video": "other", "videos": "other", "podcast": "other", "podcasts": "other",
-    "audio": "other", "gallery": "other", "galleries": "other", "photos": "other",
-    "slideshow": "other", "slideshows": "other", "quiz": "other", "quizzes": "other",
-    "crossword": "other", "crosswords": "other", "puzzles": "other", "games": "other",
-    "horoscope": "other", "horoscopes": "other", "sponsored": "other",
-    "sponsor-content": "other", "sponsored-content": "other", "partner-content": "other",
-    "paid-post": "other", "advertorial": "other",
+    "video": "other",
+    "videos": "other",
+    "podcast": "other",
+    "podcasts": "other",
+    "audio": "other",
+    "gallery": "other",
+    "galleries": "other",
+    "photos": "other",
+    "slideshow": "other",
+    "slideshows": "other",
+    "quiz": "other",
+    "quizzes": "other",
+    "crossword": "other",
+    "crosswords": "other",
+    "puzzles": "other",
+    "games": "other",
+    "horoscope": "other",
+    "horoscopes": "other",
+    "sponsored": "other",
+    "sponsor-content": "other",
+    "sponsored-content": "other",
+    "partner-content": "other",
+    "paid-post": "other",
+    "advertorial": "other",
 }
 # Section metadata is free text ("Opinion > Columnists", "News Analysis"): match words.
 _SECTION_WORDS = {
     **{k: v for k, v in _SECTION_KINDS.items() if "-" not in k},
-    "op-ed": "opinion", "oped": "opinion", "letters": "opinion",
-    "fact-check": "analysis", "explainer": "analysis",
+    "op-ed": "opinion",
+    "oped": "opinion",
+    "letters": "opinion",
+    "fact-check": "analysis",
+    "explainer": "analysis",
 }
 _SECTION_PHRASES = (
     ("news analysis", "analysis"),
@@ -193,16 +256,37 @@ def _from_section(section: str | None) -> Classification | None:
 # --- 5. title labels --------------------------------------------------------------------------
 
 _TITLE_LABELS = {
-    "opinion": "opinion", "column": "opinion", "editorial": "opinion", "commentary": "opinion",
-    "letter": "opinion", "letters": "opinion", "op-ed": "opinion", "oped": "opinion",
-    "op ed": "opinion", "perspective": "opinion", "viewpoint": "opinion",
-    "guest column": "opinion", "guest opinion": "opinion", "guest essay": "opinion",
-    "review": "opinion", "our view": "opinion", "my view": "opinion",
-    "analysis": "analysis", "news analysis": "analysis", "explainer": "analysis",
-    "explained": "analysis", "fact check": "analysis", "fact-check": "analysis",
+    "opinion": "opinion",
+    "column": "opinion",
+    "editorial": "opinion",
+    "commentary": "opinion",
+    "letter": "opinion",
+    "letters": "opinion",
+    "op-ed": "opinion",
+    "oped": "opinion",
+    "op ed": "opinion",
+    "perspective": "opinion",
+    "viewpoint": "opinion",
+    "guest column": "opinion",
+    "guest opinion": "opinion",
+    "guest essay": "opinion",
+    "review": "opinion",
+    "our view": "opinion",
+    "my view": "opinion",
+    "analysis": "analysis",
+    "news analysis": "analysis",
+    "explainer": "analysis",
+    "explained": "analysis",
+    "fact check": "analysis",
+    "fact-check": "analysis",
     "factcheck": "analysis",
-    "watch": "other", "video": "other", "podcast": "other", "listen": "other",
-    "quiz": "other", "photos": "other", "gallery": "other",
+    "watch": "other",
+    "video": "other",
+    "podcast": "other",
+    "listen": "other",
+    "quiz": "other",
+    "photos": "other",
+    "gallery": "other",
 }
 _LABEL_ALT = "|".join(
     re.escape(k).replace(r"\ ", r"\s+") for k in sorted(_TITLE_LABELS, key=len, reverse=True)
@@ -238,7 +322,8 @@ def _title_hit(label: str) -> Classification:
 # A small, general English list of evaluative and emotive words and intensifiers, written by
 # hand (not learned from any data set). Words common in straight reporting ("major", "key",
 # "significant", "critical") are left out on purpose.
-_EVALUATIVE = frozenset("""
+_EVALUATIVE = frozenset(
+    """
 absurd absurdity appalling atrocious awful bad baffling bizarre blatant blatantly brave
 brilliant callous careless cheap childish clueless contemptible cowardly crazy cynical
 delusional deplorable desperate despicable dishonest disgrace disgraceful disgusting
@@ -251,20 +336,29 @@ pretentious reckless repugnant ridiculous ruinous sad scandalous shameful shamel
 silly sinister sloppy smug spineless stupid terrible terrific toxic tragic tragically ugly
 unacceptable unconscionable unforgivable unhinged vile wicked woeful wonderful wrong wrongheaded
 admirable commendable courageous heroic laudable praiseworthy remarkable splendid superb
-""".split())
-_INTENSIFIERS = frozenset("""
+""".split()
+)
+_INTENSIFIERS = frozenset(
+    """
 absolutely clearly obviously surely truly utterly simply frankly honestly certainly
 undeniably undoubtedly indeed really incredibly extremely deeply profoundly painfully
 blindingly entirely hardly merely plainly sheer downright outright thoroughly
-""".split())
+""".split()
+)
 _MODAL = re.compile(
     r"\b(?:should(?:n[’']t)?|must(?:n[’']t)?|ought|needs? to|has to|have to)\b", re.I
 )
 _FIRST_SINGULAR = re.compile(r"\b(?:I|I[’']m|I[’']ve|I[’']d|I[’']ll|me|my|mine|myself)\b")
-_FIRST_PLURAL = re.compile(r"\b(?:we|we[’']re|we[’']ve|we[’']d|we[’']ll|us|our|ours|ourselves|"
-                           r"let[’']s)\b", re.I)
-_SECOND = re.compile(r"\b(?:you|you[’']re|you[’']ve|you[’']d|you[’']ll|your|yours|yourself|"
-                     r"yourselves)\b", re.I)
+_FIRST_PLURAL = re.compile(
+    r"\b(?:we|we[’']re|we[’']ve|we[’']d|we[’']ll|us|our|ours|ourselves|"
+    r"let[’']s)\b",
+    re.I,
+)
+_SECOND = re.compile(
+    r"\b(?:you|you[’']re|you[’']ve|you[’']d|you[’']ll|your|yours|yourself|"
+    r"yourselves)\b",
+    re.I,
+)
 _REPORTING = re.compile(
     r"\b(?:said|says|say|told|tells|according to|announced|announces|reported|reports|"
     r"stated|added|confirmed|confirms|denied|denies|testified|tweeted|wrote|writes|"
@@ -345,8 +439,7 @@ def _lead(text: str) -> str:
 
 def _first_singular_count(s: str) -> int:
     # "World War I", "Title I", "Phase I": a roman numeral, not the pronoun.
-    s = re.sub(r"\b(?:War|Title|Phase|Part|Class|Type|Stage|Chapter|Article|Section)\s+I\b", "",
-               s)
+    s = re.sub(r"\b(?:War|Title|Phase|Part|Class|Type|Stage|Chapter|Article|Section)\s+I\b", "", s)
     return len(_FIRST_SINGULAR.findall(s))
 
 

@@ -1,0 +1,159 @@
+"""Read archives: JSON Lines of articles, and WARC files of fetched pages. No storage here."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from dateutil import parser as dateparser
+
+from ..errors import InputError
+
+
+@dataclass
+class Record:
+    """One article from an archive, before extraction and normalization."""
+
+    url: str
+    title: str | None = None
+    text: str | None = None
+    html: bytes | str | None = None
+    charset: str | None = None
+    published: datetime | None = None
+    source: str | None = None
+    source_url: str | None = None
+    author: str | None = None
+    language: str | None = None
+    kind: str | None = None
+    external_id: str | None = None
+    fetched: datetime | None = None  # when the page was captured (WARC-Date), not published
+
+
+@dataclass
+class BadRecord:
+    """A line or record that could not be read, with the reason shown to the user."""
+
+    where: str
+    reason: str
+
+
+def parse_date(value) -> datetime | None:
+    """ISO 8601 (or anything dateutil reads) to an aware UTC datetime; None if unreadable."""
+    if not value:
+        return None
+    try:
+        dt = dateparser.isoparse(str(value))
+    except (ValueError, OverflowError):
+        try:
+            dt = dateparser.parse(str(value))
+        except (ValueError, OverflowError):
+            return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+def _open(path: Path):
+    if path.suffix == ".gz":
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+def is_warc(path: Path) -> bool:
+    name = path.name.lower()
+    return name.endswith((".warc", ".warc.gz", ".arc", ".arc.gz"))
+
+
+def read_jsonl(path: Path) -> Iterator[Record | BadRecord]:
+    """One Record per valid line; a BadRecord (never an exception) for each bad one."""
+    try:
+        fh = _open(path)
+    except OSError as exc:
+        raise InputError(f"import: cannot open {path}: {exc.strerror or exc}") from exc
+    with fh:
+        for lineno, raw in enumerate(fh, 1):
+            where = f"{path.name}:{lineno}"
+            if not raw.strip():
+                continue
+            try:
+                obj = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                yield BadRecord(where, f"invalid JSON ({exc.msg if hasattr(exc, 'msg') else exc})")
+                continue
+            if not isinstance(obj, dict):
+                yield BadRecord(where, "not a JSON object")
+                continue
+            url = obj.get("url")
+            if not url or not isinstance(url, str):
+                yield BadRecord(where, "missing url")
+                continue
+            text, html = obj.get("text"), obj.get("html")
+            has_text = isinstance(text, str) and bool(text.strip())
+            if not has_text and not (isinstance(html, str) and html.strip()):
+                yield BadRecord(where, "missing text or html")
+                continue
+            ext = obj.get("id")
+            yield Record(
+                url=url.strip(),
+                title=_str(obj.get("title")),
+                text=text if isinstance(text, str) else None,
+                html=html
+                if isinstance(html, str) and not (isinstance(text, str) and text.strip())
+                else None,
+                published=parse_date(obj.get("published") or obj.get("date")),
+                source=_str(obj.get("source")),
+                source_url=_str(obj.get("source_url")),
+                author=_str(obj.get("author")),
+                language=_str(obj.get("language")),
+                kind=_str(obj.get("kind")),
+                external_id=None if ext is None else str(ext),
+            )
+
+
+def _str(value) -> str | None:
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+def read_warc(path: Path) -> Iterator[Record | BadRecord]:
+    """HTML responses from a WARC file (gzipped or not); other records are passed over."""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    try:
+        fh = open(path, "rb")
+    except OSError as exc:
+        raise InputError(f"import: cannot open {path}: {exc.strerror or exc}") from exc
+    with fh:
+        try:
+            for n, rec in enumerate(ArchiveIterator(fh), 1):
+                if rec.rec_type != "response" or rec.http_headers is None:
+                    continue
+                url = rec.rec_headers.get_header("WARC-Target-URI")
+                status = rec.http_headers.get_statuscode()
+                ctype = rec.http_headers.get_header("Content-Type") or ""
+                if not url:
+                    yield BadRecord(f"{path.name}#{n}", "record without WARC-Target-URI")
+                    continue
+                if not status.startswith("2"):
+                    yield BadRecord(f"{path.name}#{n}", f"HTTP {status} response")
+                    continue
+                if "html" not in ctype.lower():
+                    continue
+                charset = None
+                if "charset=" in ctype.lower():
+                    charset = ctype.lower().split("charset=", 1)[1].split(";")[0].strip() or None
+                yield Record(
+                    url=url,
+                    html=rec.content_stream().read(),
+                    charset=charset,
+                    fetched=parse_date(rec.rec_headers.get_header("WARC-Date")),
+                )
+        except ArchiveLoadFailed as exc:
+            yield BadRecord(path.name, f"not a readable WARC file: {exc}")

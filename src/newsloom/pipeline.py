@@ -1,0 +1,543 @@
+"""The stages joined together: load what is pending, run a stage, save its result.
+
+Stages (``ingest.*``) never touch the store; only this module does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import logging
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy import Engine
+
+from .config import Settings
+from .errors import ExtractError, FeedError, FetchError, InputError
+from .ingest import classify as classify_mod
+from .ingest.archive import BadRecord, Record, is_warc, read_jsonl, read_warc
+from .ingest.extract import extract
+from .ingest.feeds import parse as parse_feed
+from .ingest.fetch import Fetcher
+from .ingest.normalize import DuplicateIndex, canonical_url, content_hash
+from .ingest.opml import read_opml
+from .model import KINDS, Article, Extracted, FeedEntry, Source
+from .store import articles as store_articles
+from .store import sources as store_sources
+from .store.db import transaction
+
+log = logging.getLogger(__name__)
+
+#: How many recent originals the near-duplicate index holds (bounded memory).
+DUPLICATE_WINDOW = 50_000
+
+HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", None)
+#: Types some servers send for anything; the body is sniffed before it is refused.
+VAGUE_TYPES = ("application/octet-stream", "binary/octet-stream", "application/unknown")
+
+
+def looks_like_html(content_type: str | None, body: bytes) -> bool:
+    """An HTML page by its declared type, or by its first bytes when the type is vague."""
+    if content_type in HTML_TYPES:
+        return True
+    if content_type in VAGUE_TYPES:
+        head = body[:1024].lstrip().lower()
+        return head.startswith((b"<!doctype html", b"<html", b"<head", b"<!--"))
+    return False
+
+
+@dataclass
+class Outcome:
+    """What happened to one incoming document."""
+
+    status: str  # "new", "duplicate" (a syndicated copy, stored and linked), "known", "rejected"
+    article_id: int | None = None
+    reason: str | None = None
+
+
+@dataclass
+class Tally:
+    """Counts for a summary line: read, new, duplicate, known, rejected with reasons."""
+
+    read: int = 0
+    new: int = 0
+    duplicate: int = 0
+    known: int = 0
+    rejected: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def add(self, outcome: Outcome) -> None:
+        self.read += 1
+        if outcome.status == "rejected":
+            self.rejected += 1
+            key = outcome.reason or "unknown"
+            self.reasons[key] = self.reasons.get(key, 0) + 1
+        else:
+            setattr(self, outcome.status, getattr(self, outcome.status) + 1)
+
+    def summary(self) -> str:
+        line = (
+            f"read {self.read}, new {self.new}, syndicated copies {self.duplicate}, "
+            f"already stored {self.known}, rejected {self.rejected}"
+        )
+        if self.reasons:
+            reasons = ", ".join(f"{k}: {v}" for k, v in sorted(self.reasons.items()))
+            line += f" ({reasons})"
+        return line
+
+
+class Ingestor:
+    """normalize -> classify -> near-duplicate check -> store, for any incoming document."""
+
+    def __init__(self, engine: Engine, settings: Settings):
+        self.engine = engine
+        self.settings = settings
+        self.dups = DuplicateIndex(threshold=settings.duplicate_threshold)
+        with engine.connect() as conn:
+            for art_id, sig in store_articles.recent_signatures(conn, DUPLICATE_WINDOW):
+                self.dups.add(art_id, sig)
+
+    def add(
+        self,
+        conn,
+        art: Article,
+        *,
+        page_types: Iterable[str] = (),
+        declared_kind: str | None = None,
+    ) -> Outcome:
+        """Store one article (in the caller's transaction) unless it is already stored."""
+        try:
+            art.url = canonical_url(art.url)
+        except ValueError:
+            return Outcome("rejected", reason="bad url")
+        art.text = (art.text or "").strip()
+        art.title = (art.title or "").strip()
+        if not art.text and not art.title:
+            return Outcome("rejected", reason="no text")
+        if store_articles.known_urls(conn, [art.url]):
+            return Outcome("known")
+        now = datetime.now(UTC)
+        if art.published and art.published > now + timedelta(hours=self.settings.max_future_hours):
+            log.info("future date dropped url=%s published=%s", art.url, art.published)
+            art.published = None
+        verdict = classify_mod.classify(
+            url=art.url,
+            title=art.title,
+            text=art.text,
+            page_types=list(page_types),
+            section=art.section,
+            declared_kind=declared_kind if declared_kind in KINDS else None,
+            threshold=self.settings.opinion_threshold,
+        )
+        art.kind, art.kind_rule = verdict.kind, verdict.rule
+        art.content_hash = content_hash(art.text) if art.text else None
+        sig = self.dups.signature(art.text) if art.text else None
+        if sig is not None:
+            original = self.dups.find(sig)
+            if original is not None:
+                art.duplicate_of = store_articles.original_of(conn, original)
+        art.fetched = art.fetched or now
+        art_id, new = store_articles.insert_article(conn, art, sig, verdict.score)
+        if not new:
+            return Outcome("known", art_id)
+        if art.duplicate_of is not None:
+            return Outcome("duplicate", art_id)
+        if sig is not None:
+            self.dups.add(art_id, sig)
+        return Outcome("new", art_id)
+
+
+def _site(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def identity_url(ex: Extracted) -> str:
+    """The page's canonical URL when it is on the page's own site, else the page URL.
+
+    Syndicated copies often name the original outlet's page as canonical; trusting that would
+    make every outlet's copy look like the one article already stored instead of a linked copy.
+    """
+    if ex.canonical_url and _site(ex.canonical_url) == _site(ex.url):
+        return ex.canonical_url
+    return ex.url
+
+
+def article_from_page(ex: Extracted, entry: FeedEntry | None, source: Source | None) -> Article:
+    """Merge what the page says with what the feed said (the page wins, the feed fills gaps)."""
+    return Article(
+        url=identity_url(ex),
+        title=ex.title or (entry.title if entry else "") or "",
+        text=ex.text or "",
+        published=ex.published or (entry.published if entry else None),
+        author=ex.author or (entry.author if entry else None),
+        language=ex.language or (source.language if source else None),
+        source_id=source.id if source else None,
+        source_name=source.name if source else ex.site_name,
+        site_name=ex.site_name,
+        image=ex.image,
+        section=ex.section,
+        paywalled=ex.paywalled,
+    )
+
+
+def article_from_entry(entry: FeedEntry, source: Source) -> Article:
+    """An article from the feed's own text, when the page cannot be (or is not) fetched."""
+    return Article(
+        url=entry.url,
+        title=entry.title or "",
+        text=entry.summary or "",
+        published=entry.published,
+        author=entry.author,
+        language=entry.language or source.language,
+        source_id=source.id,
+        source_name=source.name,
+    )
+
+
+def next_poll(
+    settings: Settings, src: Source, now: datetime, retry_after: float | None
+) -> datetime:
+    """When to poll again: the interval on success; exponential back-off after errors."""
+    if src.error_count == 0:
+        return now + timedelta(seconds=settings.fetch_interval)
+    backoff = min(settings.max_backoff, settings.fetch_interval * 2 ** (src.error_count - 1))
+    backoff = max(backoff, retry_after or 0)
+    return now + timedelta(seconds=backoff * random.uniform(1.0, 1.1))
+
+
+@dataclass
+class RefreshResult:
+    source_id: int
+    status: str  # "ok", "not_modified", "error"
+    tally: Tally = field(default_factory=Tally)
+    error: str | None = None
+
+
+async def refresh_source(
+    engine: Engine, fetcher: Fetcher, ingestor: Ingestor, settings: Settings, src: Source
+) -> RefreshResult:
+    """Poll one source: fetch (conditional) -> parse -> fetch new pages -> extract -> store.
+
+    Every failure is logged with the source's id and saved on its row; nothing raises.
+    """
+    now = datetime.now(UTC)
+    result = RefreshResult(source_id=src.id, status="ok")
+    retry_after = None
+    src.last_fetch = now
+    try:
+        resp = await fetcher.fetch(src.url, etag=src.etag, last_modified=src.last_modified)
+        if resp.not_modified:
+            result.status = "not_modified"
+        else:
+            feed = parse_feed(
+                resp.url,
+                resp.content,
+                resp.content_type,
+                max_future_hours=settings.max_future_hours,
+            )
+            src.etag, src.last_modified = resp.etag, resp.last_modified
+            await _ingest_entries(engine, fetcher, ingestor, settings, src, feed.entries, result)
+        src.error_count, src.last_error, src.last_success = 0, None, now
+    except (FetchError, FeedError) as exc:
+        kind = getattr(exc, "kind", "feed")
+        retry_after = getattr(exc, "retry_after", None)
+        src.error_count += 1
+        src.last_error = str(exc)
+        result.status, result.error = "error", str(exc)
+        log.warning(
+            "source refresh failed source_id=%s url=%s kind=%s error=%s",
+            src.id,
+            src.url,
+            kind,
+            exc,
+        )
+        with transaction(engine) as conn:
+            store_sources.record_error(conn, src.id, src.url, kind, str(exc))
+    src.next_fetch = next_poll(settings, src, now, retry_after)
+    with transaction(engine) as conn:
+        store_sources.save_fetch_state(conn, src)
+    return result
+
+
+async def _ingest_entries(engine, fetcher, ingestor, settings, src, entries, result) -> None:
+    entries = sorted(
+        entries, key=lambda e: e.published or datetime.min.replace(tzinfo=UTC), reverse=True
+    )[: settings.max_items_per_feed]
+    by_url: dict[str, FeedEntry] = {}
+    for entry in entries:
+        try:
+            by_url.setdefault(canonical_url(entry.url), entry)
+        except ValueError:
+            result.tally.add(Outcome("rejected", reason="bad url"))
+    with engine.connect() as conn:
+        known = store_articles.known_urls(conn, list(by_url))
+    for _ in known:
+        result.tally.add(Outcome("known"))
+    todo = [e for u, e in by_url.items() if u not in known]
+    if not settings.fetch_pages:
+        with transaction(engine) as conn:
+            for entry in todo:
+                result.tally.add(ingestor.add(conn, article_from_entry(entry, src)))
+        return
+
+    async def one(entry: FeedEntry) -> None:
+        art, page_types = await _article_for_entry(engine, fetcher, src, entry)
+        if art is None:
+            result.tally.add(Outcome("rejected", reason="no page or text"))
+            return
+        with transaction(engine) as conn:
+            result.tally.add(ingestor.add(conn, art, page_types=page_types))
+
+    await asyncio.gather(*(one(e) for e in todo))
+
+
+async def _article_for_entry(engine, fetcher, src, entry):
+    """Fetch and extract an entry's page; fall back to the feed's text when that fails."""
+    try:
+        page = await fetcher.fetch(entry.url, check_robots=True)
+        if not looks_like_html(page.content_type, page.content):
+            raise ExtractError(f"extract: {entry.url} is {page.content_type}, not an HTML page")
+        ex = await asyncio.to_thread(extract, page.content, page.url, charset=page.charset)
+        return article_from_page(ex, entry, src), ex.page_types
+    except (FetchError, ExtractError) as exc:
+        kind = getattr(exc, "kind", "extract")
+        log.warning(
+            "article page failed source_id=%s url=%s kind=%s error=%s", src.id, entry.url, kind, exc
+        )
+        with transaction(engine) as conn:
+            store_sources.record_error(conn, src.id, entry.url, kind, str(exc))
+        if entry.title:
+            return article_from_entry(entry, src), ()
+        return None, ()
+
+
+async def refresh_due(
+    engine: Engine,
+    settings: Settings,
+    ingestor: Ingestor | None = None,
+    *,
+    now: datetime | None = None,
+    fetcher: Fetcher | None = None,
+) -> list[RefreshResult]:
+    """Poll every source that is due, concurrently within the fetcher's limits."""
+    ingestor = ingestor or Ingestor(engine, settings)
+    with engine.connect() as conn:
+        due = store_sources.due_sources(conn, now or datetime.now(UTC))
+    own = fetcher is None
+    fetcher = fetcher or Fetcher(settings)
+    try:
+        return list(
+            await asyncio.gather(
+                *(refresh_source(engine, fetcher, ingestor, settings, s) for s in due)
+            )
+        )
+    finally:
+        if own:
+            await fetcher.aclose()
+
+
+#: Articles committed together during an import: a crash loses at most one uncommitted batch,
+#: and a rerun skips what was committed (the canonical URL is unique).
+IMPORT_BATCH = 200
+
+
+def _source_lookup(engine: Engine) -> dict[str, Source]:
+    with engine.connect() as conn:
+        found: dict[str, Source] = {}
+        for src in store_sources.list_sources(conn):
+            for key in (src.name, src.url, src.html_url):
+                if key:
+                    found.setdefault(key.strip().lower().rstrip("/"), src)
+        return found
+
+
+def article_from_record(
+    rec: Record, sources_by_key: dict[str, Source]
+) -> tuple[Article, list[str]]:
+    """An Article from an archive record, extracting its HTML when it has no text."""
+    page_types: list[str] = []
+    if rec.text and rec.text.strip():
+        art = Article(url=rec.url, title=rec.title or "", text=rec.text, published=rec.published)
+    else:
+        ex = extract(rec.html or b"", rec.url, charset=rec.charset)
+        art = article_from_page(ex, None, None)
+        art.title = rec.title or art.title
+        art.published = rec.published or art.published
+        page_types = ex.page_types
+    src = None
+    for key in (rec.source_url, rec.source):
+        if key and key.strip().lower().rstrip("/") in sources_by_key:
+            src = sources_by_key[key.strip().lower().rstrip("/")]
+            break
+    art.source_id = src.id if src else None
+    art.source_name = rec.source or (src.name if src else None) or art.site_name
+    art.author = rec.author or art.author
+    art.language = rec.language or art.language or (src.language if src else None)
+    art.external_id = rec.external_id
+    art.fetched = rec.fetched
+    return art, page_types
+
+
+def import_file(
+    engine: Engine,
+    settings: Settings,
+    path: Path,
+    *,
+    ingestor: Ingestor | None = None,
+    on_record=None,
+) -> Tally:
+    """Import a JSON Lines or WARC file. Bad records are counted with their reason, not fatal."""
+    ingestor = ingestor or Ingestor(engine, settings)
+    reader = read_warc if is_warc(path) else read_jsonl
+    lookup = _source_lookup(engine)
+    tally = Tally()
+    batch: list[tuple[Record, Article, list[str]]] = []
+
+    def flush() -> None:
+        with transaction(engine) as conn:
+            for rec, art, page_types in batch:
+                tally.add(ingestor.add(conn, art, page_types=page_types, declared_kind=rec.kind))
+        batch.clear()
+
+    for rec in reader(path):
+        if isinstance(rec, BadRecord):
+            log.warning("import record rejected where=%s reason=%s", rec.where, rec.reason)
+            tally.add(Outcome("rejected", reason=rec.reason))
+        else:
+            try:
+                art, page_types = article_from_record(rec, lookup)
+            except ExtractError:
+                tally.add(Outcome("rejected", reason="no article text in html"))
+            else:
+                batch.append((rec, art, page_types))
+                if len(batch) >= IMPORT_BATCH:
+                    flush()
+        if on_record:
+            on_record(tally)
+    if batch:
+        flush()
+    return tally
+
+
+# --- sources ------------------------------------------------------------------------------
+
+
+def add_source(engine: Engine, src: Source) -> tuple[Source, bool]:
+    """Add (or update) one source after checking its URL."""
+    parts = urlsplit(src.url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InputError(f"sources: {src.url!r} is not an http(s) feed URL")
+    src.url = src.url.strip()
+    with transaction(engine) as conn:
+        return store_sources.upsert_source(conn, src)
+
+
+def import_sources(engine: Engine, opml: bytes) -> tuple[int, int]:
+    """Add every feed of an OPML document. Returns (added, already known)."""
+    new = known = 0
+    with transaction(engine) as conn:
+        for src in read_opml(opml):
+            _, created = store_sources.upsert_source(conn, src)
+            new, known = new + created, known + (not created)
+    return new, known
+
+
+async def poll_once(
+    engine: Engine, settings: Settings, *, force: bool = False
+) -> list[RefreshResult]:
+    """Poll the due sources (every source with ``force``) once."""
+    now = datetime.now(UTC) + (timedelta(days=36500) if force else timedelta(0))
+    return await refresh_due(engine, settings, now=now)
+
+
+# --- inspection and export ------------------------------------------------------------------
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.isoformat() if dt else None
+
+
+def extracted_record(ex: Extracted, settings: Settings) -> dict:
+    verdict = classify_mod.classify(
+        url=ex.canonical_url or ex.url,
+        title=ex.title,
+        text=ex.text,
+        page_types=ex.page_types,
+        section=ex.section,
+        threshold=settings.opinion_threshold,
+    )
+    return {
+        "title": ex.title,
+        "text": ex.text,
+        "published": _iso(ex.published),
+        "author": ex.author,
+        "language": ex.language,
+        "kind": verdict.kind,
+        "kind_rule": verdict.rule,
+        "paywalled": ex.paywalled,
+        "canonical_url": ex.canonical_url,
+    }
+
+
+async def extract_inputs(settings: Settings, inputs: Iterable[str]) -> list[dict]:
+    """Extract local HTML files (plain or .gz) or URLs; one record per input, errors included."""
+    out: list[dict] = []
+    fetcher: Fetcher | None = None
+    try:
+        for item in inputs:
+            is_url = item.startswith(("http://", "https://"))
+            record: dict = {"url" if is_url else "path": item}
+            try:
+                if is_url:
+                    fetcher = fetcher or Fetcher(settings)
+                    page = await fetcher.fetch(item)
+                    ex = extract(page.content, page.url, charset=page.charset)
+                else:
+                    path = Path(item)
+                    data = path.read_bytes()
+                    if path.suffix == ".gz":
+                        data = gzip.decompress(data)
+                    ex = extract(data, path.resolve().as_uri())
+                record.update(extracted_record(ex, settings))
+            except (FetchError, ExtractError, OSError, EOFError) as exc:
+                record["error"] = str(exc)
+            out.append(record)
+    finally:
+        if fetcher:
+            await fetcher.aclose()
+    return out
+
+
+def export_articles(conn) -> Iterable[dict]:
+    """Every stored article as a plain dict (the ``export articles`` format)."""
+    originals: dict[int, str | None] = {}
+    for art in store_articles.iter_articles(conn):
+        dup_url = None
+        if art.duplicate_of is not None:
+            if art.duplicate_of not in originals:
+                orig = store_articles.article_by_id(conn, art.duplicate_of)
+                originals[art.duplicate_of] = orig.url if orig else None
+            dup_url = originals[art.duplicate_of]
+        yield {
+            "url": art.url,
+            "id": art.external_id,
+            "title": art.title,
+            "text": art.text,
+            "published": _iso(art.published),
+            "source": art.source_name,
+            "author": art.author,
+            "language": art.language,
+            "kind": art.kind,
+            "kind_rule": art.kind_rule,
+            "paywalled": art.paywalled,
+            "section": art.section,
+            "image": art.image,
+            "duplicate_of": dup_url,
+            "fetched": _iso(art.fetched),
+        }

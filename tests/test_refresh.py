@@ -1,0 +1,242 @@
+"""Polling sources end to end against a real local HTTP server, on SQLite and PostgreSQL.
+
+Each broken source gives a logged, source-attributed error or a clean skip; the run goes on;
+nothing already stored is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.server
+import random
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import pytest
+from werkzeug import Response
+
+from newsloom.model import Source
+from newsloom.pipeline import Ingestor, add_source, refresh_due
+from newsloom.store import articles as store_articles
+from newsloom.store import sources as store_sources
+
+WORDS = "harbour council vote bridge storm budget school minister river energy".split()
+
+
+def page(title: str, seed: int) -> str:
+    rng = random.Random(seed)
+    paras = "".join(
+        "<p>" + " ".join(rng.choice(WORDS) for _ in range(45)).capitalize() + ".</p>"
+        for _ in range(4)
+    )
+    return (
+        f"<html lang='en'><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+        f"{paras}</article></body></html>"
+    )
+
+
+def rss(base: str, items: list[tuple[str, str | None]], pub: datetime | None = None) -> str:
+    pub = pub or datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    body = "".join(
+        f"<item>{f'<title>{t}</title>' if t else ''}<link>{base}{path}</link>"
+        f"<pubDate>{format_datetime(pub)}</pubDate><description>About {t}</description></item>"
+        for path, t in items
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>'
+        f"<link>{base}/</link>{body}</channel></rss>"
+    )
+
+
+class _StallHandler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        self.send_response(200)
+        self.send_header("Content-Type", "application/rss+xml")
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        self.wfile.write(b'<?xml version="1.0"?><rss version="2.0"><channel>')
+        self.wfile.flush()
+        time.sleep(6)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def stall_server():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _StallHandler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def poll(engine, settings):
+    return asyncio.run(refresh_due(engine, settings, Ingestor(engine, settings)))
+
+
+def test_good_and_broken_sources_in_one_run(engine, db_settings, httpserver, stall_server):
+    base = httpserver.url_for("")[:-1]
+    hs = httpserver
+    hs.expect_request("/good.xml").respond_with_data(
+        rss(
+            base,
+            [
+                ("/a/1", "One"),
+                ("/a/2", "Two"),
+                ("/a/1", "One again"),
+                ("/a/nolink-title", None),
+                ("/a/binary", "Binary"),
+            ],
+        ),
+        content_type="application/rss+xml",
+    )
+    for i in (1, 2):
+        hs.expect_request(f"/a/{i}").respond_with_data(
+            page(f"Story {i}", i), content_type="text/html"
+        )
+    hs.expect_request("/a/nolink-title").respond_with_data(
+        page("Untitled in feed", 9), content_type="text/html"
+    )
+    hs.expect_request("/a/binary").respond_with_data(
+        b"\x89PNG\r\n\x1a\n" + bytes(500), content_type="image/png"
+    )
+    hs.expect_request("/html.xml").respond_with_data(
+        page("Not a feed", 3), content_type="text/html"
+    )
+    hs.expect_request("/truncated.xml").respond_with_data(
+        rss(base, [("/a/1", "One")])[:-40], content_type="application/rss+xml"
+    )
+    hs.expect_request("/gone.xml").respond_with_data("gone", status=410)
+    hs.expect_request("/missing.xml").respond_with_data("nope", status=404)
+    hs.expect_request("/error.xml").respond_with_data("oops", status=500)
+    hs.expect_request("/busy.xml").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "7200"}
+    )
+    hs.expect_request("/loop.xml").respond_with_response(
+        Response(status=302, headers={"Location": "/loop.xml"})
+    )
+    hs.expect_request("/huge.xml").respond_with_data(
+        b"<rss>" + b" " * 6_000_000, content_type="application/rss+xml"
+    )
+    hs.expect_request("/binary.xml").respond_with_data(
+        bytes(range(256)) * 20, content_type="application/octet-stream"
+    )
+    broken = {
+        "html": "/html.xml",
+        "gone": "/gone.xml",
+        "missing": "/missing.xml",
+        "error": "/error.xml",
+        "busy": "/busy.xml",
+        "loop": "/loop.xml",
+        "huge": "/huge.xml",
+        "binary": "/binary.xml",
+    }
+    good, _ = add_source(engine, Source(url=f"{base}/good.xml", name="Good"))
+    ids = {
+        name: add_source(engine, Source(url=f"{base}{path}", name=name))[0].id
+        for name, path in broken.items()
+    }
+    ids["stall"] = add_source(engine, Source(url=f"{stall_server}/feed", name="stall"))[0].id
+    trunc, _ = add_source(engine, Source(url=f"{base}/truncated.xml", name="Truncated"))
+
+    started = time.monotonic()
+    results = {r.source_id: r for r in poll(engine, db_settings)}
+    assert time.monotonic() - started < 30
+
+    assert results[good.id].status == "ok"
+    tally = results[good.id].tally
+    # 1, 2, the item without a title, and the binary page kept from the feed; the repeat dropped
+    assert (tally.new, tally.rejected) == (4, 0)
+    with engine.connect() as conn:
+        stored = {a.url: a for a in store_articles.iter_articles(conn)}
+        srcs = {s.id: s for s in store_sources.list_sources(conn)}
+        errors = store_sources.recent_errors(conn, limit=100)
+    assert f"{base}/a/1" in stored and stored[f"{base}/a/1"].title == "Story 1"
+    assert stored[f"{base}/a/nolink-title"].title == "Untitled in feed"
+    # the binary page could not be extracted: the feed's own title and summary are kept
+    assert stored[f"{base}/a/binary"].text == "About Binary"
+    assert any(e["url"] == f"{base}/a/binary" and e["source_id"] == good.id for e in errors)
+    # a truncated feed that still yields items is read
+    assert results[trunc.id].status == "ok"
+
+    expected_kind = {
+        "gone": "http_410",
+        "missing": "http_404",
+        "error": "http_5xx",
+        "busy": "http_429",
+        "loop": "redirect_loop",
+        "huge": "too_large",
+        "stall": "timeout",
+    }
+    for name, sid in ids.items():
+        src = srcs[sid]
+        assert results[sid].status == "error", name
+        assert src.error_count == 1 and src.last_error, name
+        assert src.next_fetch > datetime.now(UTC), name
+        kinds = {e["kind"] for e in errors if e["source_id"] == sid}
+        if name in expected_kind:
+            assert kinds == {expected_kind[name]}, (name, kinds)
+        else:
+            assert kinds == {"feed"}, (name, kinds)
+    # 429 with a long Retry-After: the source is not polled again before it
+    assert srcs[ids["busy"]].next_fetch >= datetime.now(UTC) + timedelta(seconds=7000)
+    assert "HTML page" in srcs[ids["html"]].last_error
+
+
+def test_second_poll_is_conditional_and_keeps_articles(engine, db_settings, httpserver):
+    base = httpserver.url_for("")[:-1]
+    feed = rss(base, [("/n/1", "First")])
+    calls = {"304": 0}
+
+    def handler(request):
+        if request.headers.get("If-None-Match") == '"v1"':
+            calls["304"] += 1
+            return Response(status=304, headers={"ETag": '"v1"'})
+        return Response(feed, content_type="application/rss+xml", headers={"ETag": '"v1"'})
+
+    httpserver.expect_request("/feed.xml").respond_with_handler(handler)
+    httpserver.expect_request("/n/1").respond_with_data(page("First", 1), content_type="text/html")
+    src, _ = add_source(engine, Source(url=f"{base}/feed.xml", name="Cond"))
+    first = poll(engine, db_settings)
+    assert first[0].tally.new == 1
+
+    with engine.begin() as conn:  # make it due again
+        src = store_sources.source_by_id(conn, src.id)
+        src.next_fetch = None
+        store_sources.save_fetch_state(conn, src)
+    second = poll(engine, db_settings)
+    assert second[0].status == "not_modified" and calls["304"] == 1
+    with engine.connect() as conn:
+        assert store_articles.article_count(conn) == 1
+        assert store_sources.source_by_id(conn, src.id).etag == '"v1"'
+
+
+def test_errors_back_off_then_recover(engine, db_settings, httpserver):
+    base = httpserver.url_for("")[:-1]
+    state = {"fail": True}
+
+    def handler(request):
+        if state["fail"]:
+            return Response("down", status=503)
+        return Response(rss(base, []), content_type="application/rss+xml")
+
+    httpserver.expect_request("/flaky.xml").respond_with_handler(handler)
+    src, _ = add_source(engine, Source(url=f"{base}/flaky.xml", name="Flaky"))
+    waits = []
+    for _ in range(3):
+        now = datetime.now(UTC)
+        asyncio.run(refresh_due(engine, db_settings, now=now + timedelta(days=365)))
+        with engine.connect() as conn:
+            s = store_sources.source_by_id(conn, src.id)
+        waits.append((s.next_fetch - now).total_seconds())
+    assert s.error_count == 3
+    assert waits[0] < waits[1] < waits[2]  # exponential back-off
+    state["fail"] = False
+    asyncio.run(refresh_due(engine, db_settings, now=datetime.now(UTC) + timedelta(days=365)))
+    with engine.connect() as conn:
+        s = store_sources.source_by_id(conn, src.id)
+    assert (s.error_count, s.last_error) == (0, None)
+    assert s.last_success is not None
