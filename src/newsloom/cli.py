@@ -7,7 +7,6 @@ import gzip
 import json
 import logging
 import sys
-import time
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -295,7 +294,7 @@ def fetch(obj, all_sources):
 @click.pass_obj
 def run(obj, once):
     """Run newsloom: poll the sources forever and ingest what they publish."""
-    from .pipeline import poll_once
+    from .pipeline import run_forever
     from .store.sources import source_count
 
     with obj.engine.connect() as conn:
@@ -305,21 +304,19 @@ def run(obj, once):
 
         new, _ = import_sources(obj.engine, default_sources_path().read_bytes())
         click.echo(f"no sources configured: using the {new} shipped default sources")
-    click.echo(f"newsloom {__version__}: data in {obj.settings.data_dir} — Ctrl-C to stop")
+    click.echo(f"newsloom {__version__}: data in {obj.settings.data_dir} (Ctrl-C to stop)")
+
+    def report(results) -> None:
+        if results:
+            failed = sum(r.status == "error" for r in results)
+            new = sum(r.tally.new + r.tally.duplicate for r in results)
+            click.echo(
+                f"{datetime.now().strftime('%H:%M:%S')} polled {len(results)} sources "
+                f"({failed} failed), {new} new articles"
+            )
+
     try:
-        while True:
-            started = time.monotonic()
-            results = asyncio.run(poll_once(obj.engine, obj.settings))
-            if results:
-                failed = sum(r.status == "error" for r in results)
-                new = sum(r.tally.new + r.tally.duplicate for r in results)
-                click.echo(
-                    f"{datetime.now().strftime('%H:%M:%S')} polled {len(results)} sources "
-                    f"({failed} failed), {new} new articles"
-                )
-            if once:
-                return
-            time.sleep(max(5.0, 30.0 - (time.monotonic() - started)))
+        asyncio.run(run_forever(obj.engine, obj.settings, once=once, report=report))
     except KeyboardInterrupt:
         click.echo("stopped")
 

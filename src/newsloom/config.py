@@ -47,6 +47,10 @@ class Settings:
     fetch_pages: bool = _setting(
         True, "Fetch each feed item's article page (off: use the feed's own text)."
     )
+    extract_workers: int = _setting(
+        min(4, os.cpu_count() or 1),
+        "Processes that extract article pages in parallel (0: extract in this process).",
+    )
     max_items_per_feed: int = _setting(100, "Newest items taken from one feed per poll.")
     max_future_hours: float = _setting(
         24.0, "Publication dates further in the future are treated as unknown."

@@ -10,8 +10,11 @@ import gzip
 import logging
 import random
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from multiprocessing import get_context
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -219,102 +222,172 @@ class RefreshResult:
     error: str | None = None
 
 
-async def refresh_source(
-    engine: Engine, fetcher: Fetcher, ingestor: Ingestor, settings: Settings, src: Source
-) -> RefreshResult:
-    """Poll one source: fetch (conditional) -> parse -> fetch new pages -> extract -> store.
+class PageExtractor:
+    """Runs extraction, the CPU-heavy step, in worker processes so it uses every core.
 
-    Every failure is logged with the source's id and saved on its row; nothing raises.
+    ``workers=0`` extracts in a thread of this process instead. A worker that dies (a page
+    that crashes the parser) costs that page only: the pool is rebuilt and the error recorded.
     """
-    now = datetime.now(UTC)
-    result = RefreshResult(source_id=src.id, status="ok")
-    retry_after = None
-    src.last_fetch = now
-    try:
-        resp = await fetcher.fetch(src.url, etag=src.etag, last_modified=src.last_modified)
-        if resp.not_modified:
-            result.status = "not_modified"
-        else:
-            feed = parse_feed(
-                resp.url,
-                resp.content,
-                resp.content_type,
-                max_future_hours=settings.max_future_hours,
-            )
-            src.etag, src.last_modified = resp.etag, resp.last_modified
-            await _ingest_entries(engine, fetcher, ingestor, settings, src, feed.entries, result)
-        src.error_count, src.last_error, src.last_success = 0, None, now
-    except (FetchError, FeedError) as exc:
-        kind = getattr(exc, "kind", "feed")
-        retry_after = getattr(exc, "retry_after", None)
-        src.error_count += 1
-        src.last_error = str(exc)
-        result.status, result.error = "error", str(exc)
-        log.warning(
-            "source refresh failed source_id=%s url=%s kind=%s error=%s",
-            src.id,
-            src.url,
-            kind,
-            exc,
-        )
-        with transaction(engine) as conn:
-            store_sources.record_error(conn, src.id, src.url, kind, str(exc))
-    src.next_fetch = next_poll(settings, src, now, retry_after)
-    with transaction(engine) as conn:
-        store_sources.save_fetch_state(conn, src)
-    return result
 
+    def __init__(self, workers: int):
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
 
-async def _ingest_entries(engine, fetcher, ingestor, settings, src, entries, result) -> None:
-    entries = sorted(
-        entries, key=lambda e: e.published or datetime.min.replace(tzinfo=UTC), reverse=True
-    )[: settings.max_items_per_feed]
-    by_url: dict[str, FeedEntry] = {}
-    for entry in entries:
+    def _get_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("fork"))
+        return self._pool
+
+    async def __call__(self, content: bytes, url: str, charset: str | None) -> Extracted:
+        if self.workers <= 0:
+            return await asyncio.to_thread(extract, content, url, charset=charset)
+        loop = asyncio.get_running_loop()
         try:
-            by_url.setdefault(canonical_url(entry.url), entry)
-        except ValueError:
-            result.tally.add(Outcome("rejected", reason="bad url"))
-    with engine.connect() as conn:
-        known = store_articles.known_urls(conn, list(by_url))
-    for _ in known:
-        result.tally.add(Outcome("known"))
-    todo = [e for u, e in by_url.items() if u not in known]
-    if not settings.fetch_pages:
-        with transaction(engine) as conn:
-            for entry in todo:
-                result.tally.add(ingestor.add(conn, article_from_entry(entry, src)))
-        return
+            return await loop.run_in_executor(self._get_pool(), _extract_job, content, url, charset)
+        except BrokenProcessPool as exc:
+            self.close()
+            raise ExtractError(f"extract: the extractor crashed on {url}") from exc
 
-    async def one(entry: FeedEntry) -> None:
-        art, page_types = await _article_for_entry(engine, fetcher, src, entry)
-        if art is None:
-            result.tally.add(Outcome("rejected", reason="no page or text"))
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+def _extract_job(content: bytes, url: str, charset: str | None) -> Extracted:
+    return extract(content, url, charset=charset)
+
+
+class Poller:
+    """Polls sources: fetch (conditional) -> parse -> fetch new pages -> extract -> store.
+
+    Holds what a polling run shares: the store, the settings, one HTTP client with its
+    per-host limits, the extraction workers and the near-duplicate index.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        ingestor: Ingestor | None = None,
+        fetcher: Fetcher | None = None,
+    ):
+        self.engine = engine
+        self.settings = settings
+        self.ingestor = ingestor or Ingestor(engine, settings)
+        self.fetcher = fetcher or Fetcher(settings)
+        self.extractor = PageExtractor(settings.extract_workers)
+
+    async def aclose(self) -> None:
+        self.extractor.close()
+        await self.fetcher.aclose()
+
+    async def __aenter__(self) -> Poller:
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.aclose()
+
+    async def refresh_due(self, now: datetime | None = None) -> list[RefreshResult]:
+        """Poll every source that is due, concurrently within the fetcher's limits."""
+        with self.engine.connect() as conn:
+            due = store_sources.due_sources(conn, now or datetime.now(UTC))
+        return list(await asyncio.gather(*(self.refresh(s) for s in due)))
+
+    async def refresh(self, src: Source) -> RefreshResult:
+        """Poll one source. Every failure is logged with the source's id and saved on its row."""
+        now = datetime.now(UTC)
+        result = RefreshResult(source_id=src.id, status="ok")
+        retry_after = None
+        src.last_fetch = now
+        try:
+            resp = await self.fetcher.fetch(src.url, etag=src.etag, last_modified=src.last_modified)
+            if resp.not_modified:
+                result.status = "not_modified"
+            else:
+                feed = parse_feed(
+                    resp.url,
+                    resp.content,
+                    resp.content_type,
+                    max_future_hours=self.settings.max_future_hours,
+                )
+                src.etag, src.last_modified = resp.etag, resp.last_modified
+                await self._ingest_entries(src, feed.entries, result)
+            src.error_count, src.last_error, src.last_success = 0, None, now
+        except (FetchError, FeedError) as exc:
+            kind = getattr(exc, "kind", "feed")
+            retry_after = getattr(exc, "retry_after", None)
+            src.error_count += 1
+            src.last_error = str(exc)
+            result.status, result.error = "error", str(exc)
+            log.warning(
+                "source refresh failed source_id=%s url=%s kind=%s error=%s",
+                src.id,
+                src.url,
+                kind,
+                exc,
+            )
+            with transaction(self.engine) as conn:
+                store_sources.record_error(conn, src.id, src.url, kind, str(exc))
+        src.next_fetch = next_poll(self.settings, src, now, retry_after)
+        with transaction(self.engine) as conn:
+            store_sources.save_fetch_state(conn, src)
+        return result
+
+    async def _ingest_entries(self, src: Source, entries: list[FeedEntry], result) -> None:
+        entries = sorted(
+            entries, key=lambda e: e.published or datetime.min.replace(tzinfo=UTC), reverse=True
+        )[: self.settings.max_items_per_feed]
+        by_url: dict[str, FeedEntry] = {}
+        for entry in entries:
+            try:
+                by_url.setdefault(canonical_url(entry.url), entry)
+            except ValueError:
+                result.tally.add(Outcome("rejected", reason="bad url"))
+        with self.engine.connect() as conn:
+            known = store_articles.known_urls(conn, list(by_url))
+        for _ in known:
+            result.tally.add(Outcome("known"))
+        todo = [e for u, e in by_url.items() if u not in known]
+        if not self.settings.fetch_pages:
+            with transaction(self.engine) as conn:
+                for entry in todo:
+                    result.tally.add(self.ingestor.add(conn, article_from_entry(entry, src)))
             return
-        with transaction(engine) as conn:
-            result.tally.add(ingestor.add(conn, art, page_types=page_types))
 
-    await asyncio.gather(*(one(e) for e in todo))
+        async def one(entry: FeedEntry) -> None:
+            art, page_types = await self._article_for_entry(src, entry)
+            if art is None:
+                result.tally.add(Outcome("rejected", reason="no page or text"))
+                return
+            with transaction(self.engine) as conn:
+                result.tally.add(self.ingestor.add(conn, art, page_types=page_types))
 
+        await asyncio.gather(*(one(e) for e in todo))
 
-async def _article_for_entry(engine, fetcher, src, entry):
-    """Fetch and extract an entry's page; fall back to the feed's text when that fails."""
-    try:
-        page = await fetcher.fetch(entry.url, check_robots=True)
-        if not looks_like_html(page.content_type, page.content):
-            raise ExtractError(f"extract: {entry.url} is {page.content_type}, not an HTML page")
-        ex = await asyncio.to_thread(extract, page.content, page.url, charset=page.charset)
-        return article_from_page(ex, entry, src), ex.page_types
-    except (FetchError, ExtractError) as exc:
-        kind = getattr(exc, "kind", "extract")
-        log.warning(
-            "article page failed source_id=%s url=%s kind=%s error=%s", src.id, entry.url, kind, exc
-        )
-        with transaction(engine) as conn:
-            store_sources.record_error(conn, src.id, entry.url, kind, str(exc))
-        if entry.title:
-            return article_from_entry(entry, src), ()
-        return None, ()
+    async def _article_for_entry(self, src: Source, entry: FeedEntry):
+        """Fetch and extract an entry's page; fall back to the feed's text when that fails."""
+        try:
+            page = await self.fetcher.fetch(entry.url, check_robots=True)
+            if not looks_like_html(page.content_type, page.content):
+                raise ExtractError(f"extract: {entry.url} is {page.content_type}, not an HTML page")
+            ex = await self.extractor(page.content, page.url, page.charset)
+            return article_from_page(ex, entry, src), ex.page_types
+        except (FetchError, ExtractError) as exc:
+            kind = getattr(exc, "kind", "extract")
+            log.warning(
+                "article page failed source_id=%s url=%s kind=%s error=%s",
+                src.id,
+                entry.url,
+                kind,
+                exc,
+            )
+            with transaction(self.engine) as conn:
+                store_sources.record_error(conn, src.id, entry.url, kind, str(exc))
+            if entry.title:
+                return article_from_entry(entry, src), ()
+            return None, ()
 
 
 async def refresh_due(
@@ -323,23 +396,10 @@ async def refresh_due(
     ingestor: Ingestor | None = None,
     *,
     now: datetime | None = None,
-    fetcher: Fetcher | None = None,
 ) -> list[RefreshResult]:
-    """Poll every source that is due, concurrently within the fetcher's limits."""
-    ingestor = ingestor or Ingestor(engine, settings)
-    with engine.connect() as conn:
-        due = store_sources.due_sources(conn, now or datetime.now(UTC))
-    own = fetcher is None
-    fetcher = fetcher or Fetcher(settings)
-    try:
-        return list(
-            await asyncio.gather(
-                *(refresh_source(engine, fetcher, ingestor, settings, s) for s in due)
-            )
-        )
-    finally:
-        if own:
-            await fetcher.aclose()
+    """Poll every due source once with a poller of its own."""
+    async with Poller(engine, settings, ingestor=ingestor) as poller:
+        return await poller.refresh_due(now)
 
 
 #: Articles committed together during an import: a crash loses at most one uncommitted batch,
@@ -454,6 +514,20 @@ async def poll_once(
     """Poll the due sources (every source with ``force``) once."""
     now = datetime.now(UTC) + (timedelta(days=36500) if force else timedelta(0))
     return await refresh_due(engine, settings, now=now)
+
+
+async def run_forever(engine: Engine, settings: Settings, *, once: bool = False, report=None):
+    """Poll due sources until cancelled, sleeping until the next source is due (5-60 s)."""
+    async with Poller(engine, settings) as poller:
+        while True:
+            results = await poller.refresh_due()
+            if report:
+                report(results)
+            if once:
+                return
+            with engine.connect() as conn:
+                wait = store_sources.seconds_until_next_due(conn, datetime.now(UTC))
+            await asyncio.sleep(min(60.0, max(5.0, wait)))
 
 
 # --- inspection and export ------------------------------------------------------------------

@@ -80,6 +80,16 @@ def due_sources(conn: Connection, now: datetime) -> list[Source]:
     return [_to_source(r) for r in rows]
 
 
+def seconds_until_next_due(conn: Connection, now: datetime) -> float:
+    """Seconds until the next source is due (0 when one is due now or never polled)."""
+    soonest = conn.execute(select(func.min(sources.c.next_fetch))).scalar()
+    if soonest is None:
+        return 0.0
+    if soonest.tzinfo is None:
+        soonest = soonest.replace(tzinfo=UTC)
+    return max(0.0, (soonest - now).total_seconds())
+
+
 def save_fetch_state(conn: Connection, src: Source) -> None:
     """Store the outcome of a poll: validators, times, error text and count."""
     conn.execute(
