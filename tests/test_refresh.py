@@ -240,3 +240,38 @@ def test_errors_back_off_then_recover(engine, db_settings, httpserver):
         s = store_sources.source_by_id(conn, src.id)
     assert (s.error_count, s.last_error) == (0, None)
     assert s.last_success is not None
+
+
+def test_news_sitemap_index_is_followed(engine, db_settings, httpserver):
+    base = httpserver.url_for("")[:-1]
+    ns = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+    news = 'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"'
+    httpserver.expect_request("/sitemap.xml").respond_with_data(
+        f'<?xml version="1.0"?><sitemapindex {ns}>'
+        f"<sitemap><loc>{base}/sitemap-pages.xml</loc></sitemap>"
+        f"<sitemap><loc>{base}/sitemap-news.xml</loc></sitemap></sitemapindex>",
+        content_type="application/xml",
+    )
+    httpserver.expect_request("/sitemap-news.xml").respond_with_data(
+        f'<?xml version="1.0"?><urlset {ns} {news}><url><loc>{base}/s/1</loc><news:news>'
+        "<news:publication><news:name>S</news:name><news:language>en</news:language>"
+        "</news:publication><news:publication_date>2026-11-20T08:00:00Z</news:publication_date>"
+        "<news:title>Sitemap story</news:title></news:news></url></urlset>",
+        content_type="application/xml",
+    )
+    httpserver.expect_request("/sitemap-pages.xml").respond_with_data(
+        f'<?xml version="1.0"?><urlset {ns}><url><loc>{base}/about</loc></url></urlset>',
+        content_type="application/xml",
+    )
+    httpserver.expect_request("/s/1").respond_with_data(
+        page("Sitemap story", 5), content_type="text/html"
+    )
+    httpserver.expect_request("/about").respond_with_data(
+        page("About us", 6), content_type="text/html"
+    )
+    add_source(engine, Source(url=f"{base}/sitemap.xml", name="Sitemapped"))
+    (result,) = poll(engine, db_settings)
+    assert result.status == "ok", result.error
+    with engine.connect() as conn:
+        urls = {a.url for a in store_articles.iter_articles(conn)}
+    assert f"{base}/s/1" in urls

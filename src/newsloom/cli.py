@@ -44,6 +44,8 @@ def _setup_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if level.upper() != "DEBUG":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 class NewsloomGroup(click.Group):
@@ -304,7 +306,12 @@ def run(obj, once):
 
         new, _ = import_sources(obj.engine, default_sources_path().read_bytes())
         click.echo(f"no sources configured: using the {new} shipped default sources")
-    click.echo(f"newsloom {__version__}: data in {obj.settings.data_dir} (Ctrl-C to stop)")
+    with obj.engine.connect() as conn:
+        count = source_count(conn)
+    click.echo(
+        f"newsloom {__version__}: polling {count} sources, data in {obj.settings.data_dir} "
+        "(Ctrl-C to stop)"
+    )
 
     def report(results) -> None:
         if results:

@@ -25,6 +25,7 @@ from .errors import ExtractError, FeedError, FetchError, InputError
 from .ingest import classify as classify_mod
 from .ingest.archive import BadRecord, Record, is_warc, read_jsonl, read_warc
 from .ingest.extract import extract
+from .ingest.feeds import SitemapIndexError
 from .ingest.feeds import parse as parse_feed
 from .ingest.fetch import Fetcher
 from .ingest.normalize import DuplicateIndex, canonical_url, content_hash
@@ -40,6 +41,9 @@ log = logging.getLogger(__name__)
 DUPLICATE_WINDOW = 50_000
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", None)
+#: Child sitemaps read from a sitemap index per poll (news sitemaps first, in listed order).
+SITEMAP_CHILDREN = 3
+
 #: Types some servers send for anything; the body is sniffed before it is refused.
 VAGUE_TYPES = ("application/octet-stream", "binary/octet-stream", "application/unknown")
 
@@ -306,14 +310,12 @@ class Poller:
             if resp.not_modified:
                 result.status = "not_modified"
             else:
-                feed = parse_feed(
-                    resp.url,
-                    resp.content,
-                    resp.content_type,
-                    max_future_hours=self.settings.max_future_hours,
-                )
+                try:
+                    entries = self._parse(resp).entries
+                except SitemapIndexError as index:
+                    entries = await self._sitemap_index_entries(src, index)
                 src.etag, src.last_modified = resp.etag, resp.last_modified
-                await self._ingest_entries(src, feed.entries, result)
+                await self._ingest_entries(src, entries, result)
             src.error_count, src.last_error, src.last_success = 0, None, now
         except (FetchError, FeedError) as exc:
             kind = getattr(exc, "kind", "feed")
@@ -334,6 +336,27 @@ class Poller:
         with transaction(self.engine) as conn:
             store_sources.save_fetch_state(conn, src)
         return result
+
+    def _parse(self, resp):
+        return parse_feed(
+            resp.url,
+            resp.content,
+            resp.content_type,
+            max_future_hours=self.settings.max_future_hours,
+        )
+
+    async def _sitemap_index_entries(self, src: Source, index: SitemapIndexError):
+        """A sitemap index: read its first few child sitemaps, news sitemaps first."""
+        children = sorted(index.sitemaps, key=lambda u: "news" not in u.lower())
+        children = children[:SITEMAP_CHILDREN]
+        if not children:
+            raise index
+        entries: list[FeedEntry] = []
+        for url in children:
+            child = await self.fetcher.fetch(url)
+            entries.extend(self._parse(child).entries)
+        log.info("sitemap index read source_id=%s children=%d", src.id, len(children))
+        return entries
 
     async def _ingest_entries(self, src: Source, entries: list[FeedEntry], result) -> None:
         entries = sorted(

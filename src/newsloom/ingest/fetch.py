@@ -47,7 +47,9 @@ Errors are :class:`newsloom.errors.FetchError` with a stable ``kind``:
 ``bad_redirect``            a 3xx redirect without a ``Location``
 ``blocked_address``         the host is (or resolves to) a non-public address
 ``robots``                  disallowed by robots.txt
-``connect``                 DNS failure, refused connection, connection dropped mid-answer
+``dns``                     the host name does not resolve (not retried: it will not
+                            resolve a second later; the source backs off instead)
+``connect``                 refused connection, connection dropped mid-answer
 ``decode``                  a broken gzip/deflate body
 ``bad_url``                 not an http/https URL, or no host
 ==========================  ===========================================================
@@ -239,7 +241,8 @@ class Fetcher:
             except FetchError as exc:
                 wait = self._retry_wait(exc, attempt)
                 if wait is None:
-                    log.warning("fetch failed url=%s kind=%s error=%s", url, exc.kind, exc)
+                    # the caller logs it with its context (source, entry)
+                    log.debug("fetch failed url=%s kind=%s error=%s", url, exc.kind, exc)
                     raise
                 attempt += 1
                 log.info(
@@ -334,7 +337,9 @@ class Fetcher:
                 )
             except (OSError, TimeoutError) as exc:
                 raise FetchError(
-                    f"fetch: could not resolve host {host!r} of {label}: {exc}", kind="connect"
+                    f"fetch: could not resolve host {host!r} of {label}: "
+                    f"{exc or type(exc).__name__}",
+                    kind="dns",
                 ) from exc
             addresses = [info[4][0] for info in infos]
         for address in addresses:
@@ -390,9 +395,10 @@ class Fetcher:
                     kind="timeout",
                 ) from exc
             except httpx.ConnectError as exc:
+                dns = isinstance(exc.__context__, socket.gaierror) or "Name or service" in str(exc)
                 raise FetchError(
                     f"fetch: could not connect to {label}: {exc or type(exc).__name__}",
-                    kind="connect",
+                    kind="dns" if dns else "connect",
                 ) from exc
             except httpx.DecodingError as exc:
                 raise FetchError(
