@@ -318,24 +318,22 @@ class Poller:
                 await self._ingest_entries(src, entries, result)
             src.error_count, src.last_error, src.last_success = 0, None, now
         except (FetchError, FeedError) as exc:
-            kind = getattr(exc, "kind", "feed")
             retry_after = getattr(exc, "retry_after", None)
             src.error_count += 1
             src.last_error = str(exc)
             result.status, result.error = "error", str(exc)
-            log.warning(
-                "source refresh failed source_id=%s url=%s kind=%s error=%s",
-                src.id,
-                src.url,
-                kind,
-                exc,
-            )
-            with transaction(self.engine) as conn:
-                store_sources.record_error(conn, src.id, src.url, kind, str(exc))
+            self._record_failure("source refresh failed", src, src.url, exc, "feed")
         src.next_fetch = next_poll(self.settings, src, now, retry_after)
         with transaction(self.engine) as conn:
             store_sources.save_fetch_state(conn, src)
         return result
+
+    def _record_failure(self, what: str, src: Source, url: str, exc: Exception, kind: str):
+        """Log a failure with its source and save it for the source's health."""
+        kind = getattr(exc, "kind", kind)
+        log.warning("%s source_id=%s url=%s kind=%s error=%s", what, src.id, url, kind, exc)
+        with transaction(self.engine) as conn:
+            store_sources.record_error(conn, src.id, url, kind, str(exc))
 
     def _parse(self, resp):
         return parse_feed(
@@ -398,16 +396,7 @@ class Poller:
             ex = await self.extractor(page.content, page.url, page.charset)
             return article_from_page(ex, entry, src), ex.page_types
         except (FetchError, ExtractError) as exc:
-            kind = getattr(exc, "kind", "extract")
-            log.warning(
-                "article page failed source_id=%s url=%s kind=%s error=%s",
-                src.id,
-                entry.url,
-                kind,
-                exc,
-            )
-            with transaction(self.engine) as conn:
-                store_sources.record_error(conn, src.id, entry.url, kind, str(exc))
+            self._record_failure("article page failed", src, entry.url, exc, "extract")
             if entry.title:
                 return article_from_entry(entry, src), ()
             return None, ()
