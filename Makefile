@@ -28,8 +28,12 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/classify_quality.py
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/cluster_quality.py
+	$(BIN)/python bench/cluster_scale.py
+	$(BIN)/python bench/writer_quality.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

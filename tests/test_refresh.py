@@ -275,3 +275,37 @@ def test_news_sitemap_index_is_followed(engine, db_settings, httpserver):
     with engine.connect() as conn:
         urls = {a.url for a in store_articles.iter_articles(conn)}
     assert f"{base}/s/1" in urls
+
+
+def test_run_once_polls_clusters_and_writes(engine, db_settings, httpserver):
+    from newsloom.pipeline import run_forever
+    from newsloom.store import pages as store_pages
+
+    base = httpserver.url_for("")[:-1]
+    for feed, items in (("/one.xml", [("/x/1", "Dam opens")]), ("/two.xml", [("/y/1", "Dam")])):
+        httpserver.expect_request(feed).respond_with_data(
+            rss(base, items), content_type="application/rss+xml"
+        )
+    text = (
+        "<p>The new Sella dam opened on Friday after six years of work, the water authority "
+        "said. It will supply three valley towns during dry summers, officials said.</p>"
+    )
+    for path, title in (("/x/1", "Sella dam opens after six years"), ("/y/1", "Sella dam opens")):
+        httpserver.expect_request(path).respond_with_data(
+            f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+            f"{text * 3}</article></body></html>",
+            content_type="text/html",
+        )
+    add_source(engine, Source(url=f"{base}/one.xml", name="One"))
+    add_source(engine, Source(url=f"{base}/two.xml", name="Two"))
+    reports = []
+    asyncio.run(run_forever(engine, db_settings, once=True, report=lambda *r: reports.append(r)))
+    ((results, clustered, written),) = reports
+    assert sum(r.tally.new + r.tally.duplicate for r in results) == 2
+    assert clustered.articles == 2 and clustered.new_stories == 1
+    assert written.written == 1
+    with engine.connect() as conn:
+        from newsloom.store.stories import iter_stories
+
+        (story,) = list(iter_stories(conn))
+        assert store_pages.latest_page(conn, story.id)["headline"]

@@ -13,10 +13,17 @@ from newsloom.store.db import migrate, transaction
 
 
 def test_migrate_is_idempotent(engine):
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from newsloom.store.db import MIGRATIONS
+
     migrate(engine)  # a second run changes nothing and does not fail
     with engine.connect() as conn:
         version = conn.execute(text("select version_num from alembic_version")).scalar_one()
-    assert version == "0001"
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert version == ScriptDirectory.from_config(cfg).get_current_head()
 
 
 def test_sqlite_uses_wal(settings):

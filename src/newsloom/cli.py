@@ -295,7 +295,7 @@ def fetch(obj, all_sources):
 @click.option("--once", is_flag=True, help="Poll the due sources once and stop.")
 @click.pass_obj
 def run(obj, once):
-    """Run newsloom: poll the sources forever and ingest what they publish."""
+    """Run newsloom: poll the sources, cluster new articles into stories, write their pages."""
     from .pipeline import run_forever
     from .store.sources import source_count
 
@@ -313,19 +313,99 @@ def run(obj, once):
         "(Ctrl-C to stop)"
     )
 
-    def report(results) -> None:
-        if results:
-            failed = sum(r.status == "error" for r in results)
-            new = sum(r.tally.new + r.tally.duplicate for r in results)
+    def report(results, clustered, written) -> None:
+        failed = sum(r.status == "error" for r in results)
+        new = sum(r.tally.new + r.tally.duplicate for r in results)
+        if results or clustered.articles or written.written:
             click.echo(
                 f"{datetime.now().strftime('%H:%M:%S')} polled {len(results)} sources "
-                f"({failed} failed), {new} new articles"
+                f"({failed} failed), {new} new articles; {clustered.new_stories} new stories; "
+                f"{written.written} pages written"
             )
 
     try:
         asyncio.run(run_forever(obj.engine, obj.settings, once=once, report=report))
     except KeyboardInterrupt:
         click.echo("stopped")
+
+
+# --- stories -------------------------------------------------------------------------------
+
+
+def _cluster_progress(total: int, fn):
+    """Run ``fn(on_batch)`` with a progress bar on a terminal."""
+    if not sys.stderr.isatty() or not total:
+        return fn(None)
+    from rich.progress import Progress
+
+    with Progress(transient=True) as progress:
+        task = progress.add_task("clustering", total=total)
+        return fn(lambda tally: progress.update(task, completed=tally.articles))
+
+
+@main.command()
+@click.pass_obj
+def cluster(obj):
+    """Assign every article without a story to a story (embedding it first)."""
+    from .pipeline import Clusterer
+    from .store.stories import unassigned_count
+
+    with obj.engine.connect() as conn:
+        total = unassigned_count(conn)
+    clusterer = Clusterer(obj.engine, obj.settings)
+    tally = _cluster_progress(total, lambda cb: clusterer.run(on_batch=cb))
+    click.echo(tally.summary())
+
+
+@main.command()
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]),
+    help="Only rebuild from this date (UTC) on; earlier stories stay as they are.",
+)
+@click.pass_obj
+def recluster(obj, since):
+    """Rebuild story assignments from scratch (deterministic: same input, same stories)."""
+    from .pipeline import Clusterer
+    from .store.db import transaction
+    from .store.stories import reset
+
+    when = since.replace(tzinfo=UTC) if since else None
+    with transaction(obj.engine) as conn:
+        total = reset(conn, when)
+    clusterer = Clusterer(obj.engine, obj.settings)
+    tally = _cluster_progress(total, lambda cb: clusterer.run(on_batch=cb))
+    click.echo(tally.summary())
+
+
+@main.command()
+@click.option("--story", "story", help="Only this story (its id, as in /t/<id>).")
+@click.option("--force", is_flag=True, help="Write a new revision even if nothing changed.")
+@click.pass_obj
+def write(obj, story, force):
+    """Write or refresh the pages of stories that need one (at least `min_outlets` outlets)."""
+    from .pipeline import write_pending, write_story
+    from .store.stories import resolve
+
+    if story:
+        with obj.engine.connect() as conn:
+            story_id, live = resolve(conn, story)
+        outcome = write_story(obj.engine, obj.settings, story_id, force=force)
+        click.echo(f"story {live}: {outcome.replace('_', ' ')}")
+        return
+    click.echo(write_pending(obj.engine, obj.settings, force=force).summary())
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def summarize(obj, file):
+    """Print one page (JSON) per group of articles in FILE (the import format; optional
+    `story` field groups them). Stores nothing."""
+    from .pipeline import summarize_file
+
+    for page in summarize_file(file):
+        click.echo(json.dumps(page, ensure_ascii=False))
 
 
 # --- export --------------------------------------------------------------------------------
@@ -336,6 +416,35 @@ def export():
     """Export what newsloom stored."""
 
 
+def _open_output(output: Path | None):
+    if output is None:
+        return None
+    return (gzip.open if output.suffix == ".gz" else open)(output, "wt", encoding="utf-8")
+
+
+def _write_lines(output: Path | None, rows) -> None:
+    opened = _open_output(output)
+    out = opened or sys.stdout
+    try:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    finally:
+        if opened:
+            opened.close()
+
+
+@export.command("stories")
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def export_stories(obj, fmt, output):
+    """Every story with its dates, status, counts and articles, one JSON object a line."""
+    from .pipeline import export_stories as rows
+
+    with obj.engine.connect() as conn:
+        _write_lines(output, rows(conn, obj.settings))
+
+
 @export.command("articles")
 @click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
@@ -344,19 +453,8 @@ def export_articles(obj, fmt, output):
     """Every stored article, one JSON object a line."""
     from .pipeline import export_articles as rows
 
-    opener = (
-        (gzip.open if output.suffix == ".gz" else open)(output, "wt", encoding="utf-8")
-        if output
-        else None
-    )
-    out = opener or sys.stdout
-    try:
-        with obj.engine.connect() as conn:
-            for row in rows(conn):
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    finally:
-        if opener:
-            opener.close()
+    with obj.engine.connect() as conn:
+        _write_lines(output, rows(conn))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -61,6 +61,23 @@ class Settings:
     opinion_threshold: float = _setting(
         0.55, "Text-cue score above which an article without page evidence is opinion."
     )
+    embedder: str = _setting(
+        "use",
+        "Article embedder: 'use' (multilingual Universal Sentence Encoder, shipped) or "
+        "'st:MODEL' (sentence-transformers, optional extra).",
+    )
+    embed_threads: int = _setting(min(4, os.cpu_count() or 1), "Threads the embedder may use.")
+    cluster_window_hours: float = _setting(
+        72.0, "A story takes new articles for this long after its latest one."
+    )
+    story_settle_hours: float = _setting(
+        24.0, "A story without news for this long is 'settled' instead of 'developing'."
+    )
+    min_outlets: int = _setting(2, "Stories covered by fewer outlets get no page.")
+    write_debounce_seconds: float = _setting(
+        300.0,
+        "`newsloom run` rewrites a story's page only after it has had no new article this long.",
+    )
     log_level: str = _setting("INFO", "Logging level: DEBUG, INFO, WARNING, ERROR.")
 
     @property

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import hashlib
+import json
 import logging
 import random
 from collections.abc import Iterable
@@ -18,8 +20,11 @@ from multiprocessing import get_context
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import numpy as np
 from sqlalchemy import Engine
 
+from .cluster.assign import ClusterParams, Item, StoryAssigner
+from .cluster.embed import article_text, make_embedder
 from .config import Settings
 from .errors import ExtractError, FeedError, FetchError, InputError
 from .ingest import classify as classify_mod
@@ -32,8 +37,11 @@ from .ingest.normalize import DuplicateIndex, canonical_url, content_hash
 from .ingest.opml import read_opml
 from .model import KINDS, Article, Extracted, FeedEntry, Source
 from .store import articles as store_articles
+from .store import pages as store_pages
 from .store import sources as store_sources
+from .store import stories as store_stories
 from .store.db import transaction
+from .write.page import SourceArticle, write_page
 
 log = logging.getLogger(__name__)
 
@@ -529,12 +537,21 @@ async def poll_once(
 
 
 async def run_forever(engine: Engine, settings: Settings, *, once: bool = False, report=None):
-    """Poll due sources until cancelled, sleeping until the next source is due (5-60 s)."""
+    """Poll due sources, cluster what arrived and write changed pages, until cancelled.
+
+    Pages are rewritten only for stories quiet for ``write_debounce_seconds`` (all of them
+    with ``once``), so a story receiving a burst of articles is written once, after it.
+    """
+    clusterer: Clusterer | None = None
     async with Poller(engine, settings) as poller:
         while True:
             results = await poller.refresh_due()
+            clusterer = clusterer or Clusterer(engine, settings)
+            clustered = await asyncio.to_thread(clusterer.run)
+            debounce = 0.0 if once else settings.write_debounce_seconds
+            written = await asyncio.to_thread(write_pending, engine, settings, debounce=debounce)
             if report:
-                report(results)
+                report(results, clustered, written)
             if once:
                 return
             with engine.connect() as conn:
@@ -627,3 +644,318 @@ def export_articles(conn) -> Iterable[dict]:
             "duplicate_of": dup_url,
             "fetched": _iso(art.fetched),
         }
+
+
+# --- clustering -----------------------------------------------------------------------------
+
+
+@dataclass
+class ClusterTally:
+    articles: int = 0
+    new_stories: int = 0
+    joined: int = 0
+    merges: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"clustered {self.articles} articles: {self.new_stories} new stories, "
+            f"{self.joined} joined existing stories, {self.merges} stories merged"
+        )
+
+
+def _vector(row, embedder) -> np.ndarray | None:
+    if row.vector is None:
+        return None
+    vec = np.frombuffer(row.vector, dtype=np.float32)
+    return vec if vec.shape[0] == embedder.dim else None
+
+
+class Clusterer:
+    """The embed -> cluster stages: every unassigned article joins a story or starts one.
+
+    The assigner's state covers the live time window only; it is rebuilt from the database
+    when the clusterer starts (and after any failed batch), so a crash loses nothing.
+    """
+
+    def __init__(self, engine: Engine, settings: Settings, *, embedder=None, params=None):
+        self.engine = engine
+        self.settings = settings
+        self.embedder = embedder or make_embedder(settings.embedder, settings.embed_threads)
+        self.params = params or ClusterParams(window_hours=settings.cluster_window_hours)
+        self.assigner: StoryAssigner | None = None
+        self.rows: dict[int, int] = {}  # assigner story key -> stories.id
+
+    def _item(self, row, vector: np.ndarray) -> Item:
+        return Item(
+            id=row.id,
+            time=row.published or row.fetched,
+            title=row.title or "",
+            text=row.text or "",
+            vector=vector,
+            source=row.source,
+            language=row.language,
+            duplicate_of=row.duplicate_of,
+        )
+
+    def _embed(self, conn, rows) -> dict[int, np.ndarray]:
+        """Vectors for these rows: stored ones, and new ones embedded and saved."""
+        out = {}
+        missing = []
+        for row in rows:
+            vec = _vector(row, self.embedder)
+            if vec is None:
+                missing.append(row)
+            else:
+                out[row.id] = vec
+        if missing:
+            texts = [article_text(r.title, r.text) for r in missing]
+            for row, vec in zip(missing, self.embedder.encode(texts), strict=True):
+                out[row.id] = vec
+                store_stories.save_vector(conn, row.id, vec.astype(np.float32).tobytes())
+        return out
+
+    def _restore(self) -> None:
+        self.assigner = StoryAssigner(self.params)
+        self.rows = {}
+        with transaction(self.engine) as conn:
+            newest = store_stories.newest_assigned_time(conn)
+            if newest is None:
+                return
+            since = newest - timedelta(hours=self.params.window_hours)
+            rows = store_stories.live_story_articles(conn, since)
+            vectors = self._embed(conn, rows)
+            keys = store_stories.story_keys(conn, sorted({r.story_id for r in rows}))
+        by_story: dict[int, list[Item]] = {}
+        for row in rows:
+            by_story.setdefault(row.story_id, []).append(self._item(row, vectors[row.id]))
+        for story_id, items in sorted(by_story.items(), key=lambda kv: keys[kv[0]]):
+            self.assigner.restore(keys[story_id], items)
+            self.rows[keys[story_id]] = story_id
+        log.info("cluster state restored stories=%d articles=%d", len(by_story), len(rows))
+
+    def run(self, batch: int = 256, on_batch=None) -> ClusterTally:
+        """Assign every unassigned article, in (time, id) order, committing each batch."""
+        tally = ClusterTally()
+        while True:
+            if self.assigner is None:
+                self._restore()
+            try:
+                with transaction(self.engine) as conn:
+                    rows = store_stories.unassigned(conn, batch)
+                    if not rows:
+                        return tally
+                    self._assign_batch(conn, rows, tally)
+            except Exception:
+                self.assigner = None  # memory may be ahead of the database: rebuild
+                raise
+            if on_batch:
+                on_batch(tally)
+
+    def _assign_batch(self, conn, rows, tally: ClusterTally) -> None:
+        vectors = self._embed(conn, rows)
+        touched: set[int] = set()
+        for row in rows:
+            decision = self.assigner.add(self._item(row, vectors[row.id]))
+            if decision.new_story:
+                self.rows[decision.story] = store_stories.create_story(
+                    conn, decision.story, row.url, row.published or row.fetched
+                )
+                tally.new_stories += 1
+            else:
+                tally.joined += 1
+            story_id = self.rows[decision.story]
+            store_stories.assign(conn, row.id, story_id, decision.reason)
+            touched.add(story_id)
+            for absorbed, survivor in decision.merged:
+                gone, kept = self.rows.pop(absorbed), self.rows[survivor]
+                store_stories.merge(conn, gone, kept)
+                touched.discard(gone)
+                touched.add(kept)
+                tally.merges += 1
+                log.info("stories merged absorbed=%s survivor=%s", gone, kept)
+            tally.articles += 1
+        store_stories.refresh_counts(conn, touched)
+
+
+def recluster(engine: Engine, settings: Settings, since: datetime | None = None, **kw):
+    """Forget assignments (from ``since`` on) and cluster again: same input, same stories."""
+    with transaction(engine) as conn:
+        store_stories.reset(conn, since)
+    return Clusterer(engine, settings, **kw).run()
+
+
+def story_status(last_article: datetime, settings: Settings, now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    quiet = now - last_article > timedelta(hours=settings.story_settle_hours)
+    return "settled" if quiet else "developing"
+
+
+def export_stories(conn, settings: Settings) -> Iterable[dict]:
+    """Every live story with its articles and its newest page (the ``export stories`` format).
+
+    The page's fields sit beside the story's; the page's own status and revision are
+    ``page_status`` and ``page_revision`` (``status`` is the story's: developing/settled).
+    """
+    now = datetime.now(UTC)
+    for story in store_stories.iter_stories(conn):
+        row = {
+            "id": story.short_id,
+            "first_seen": _iso(story.first_seen),
+            "updated": _iso(story.updated),
+            "last_article": _iso(story.last_article),
+            "status": story_status(story.last_article, settings, now),
+            "article_count": story.article_count,
+            "outlet_count": story.outlet_count,
+            "country_count": story.country_count,
+            "merged_ids": store_stories.merged_aliases(conn, story.id),
+            "articles": [
+                {
+                    "url": a.url,
+                    "id": a.external_id,
+                    "title": a.title,
+                    "source": a.source,
+                    "kind": a.kind,
+                    "published": _iso(a.published),
+                    "duplicate_of": a.duplicate_of,
+                }
+                for a in store_stories.story_articles(conn, story.id)
+            ],
+            "page_status": None,
+            "page_revision": None,
+        }
+        page = store_pages.latest_page(conn, story.id)
+        if page is not None:
+            page = dict(page)
+            row["page_status"] = page.pop("status", None)
+            row["page_revision"] = page.pop("revision", None)
+            for key, value in page.items():
+                row.setdefault(key, value)
+        yield row
+
+
+# --- writing --------------------------------------------------------------------------------
+
+#: Page fields that change on every write and so do not count as a change of the page.
+VOLATILE_PAGE_FIELDS = ("writer", "changes", "revision")
+
+
+def page_digest(page: dict) -> str:
+    stable = {k: v for k, v in page.items() if k not in VOLATILE_PAGE_FIELDS}
+    return hashlib.sha1(json.dumps(stable, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def source_articles(rows) -> list[SourceArticle]:
+    return [
+        SourceArticle(
+            url=r.url,
+            title=r.title or "",
+            text=r.text or "",
+            source=r.source,
+            published=r.published,
+            author=r.author,
+            kind=r.kind,
+            language=r.language,
+            country=r.country,
+            lean=r.lean,
+            paywalled=bool(r.paywalled),
+            duplicate_of=r.duplicate_of,
+        )
+        for r in rows
+    ]
+
+
+@dataclass
+class WriteTally:
+    written: int = 0
+    unchanged: int = 0
+    not_enough: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"wrote {self.written} story pages ({self.not_enough} marked not enough material), "
+            f"{self.unchanged} unchanged"
+        )
+
+
+def write_story(engine: Engine, settings: Settings, story_id: int, *, force: bool = False) -> str:
+    """Write (or refresh) one story's page. Returns "written", "unchanged" or "not_enough"."""
+    now = datetime.now(UTC)
+    with transaction(engine) as conn:
+        rows = store_pages.page_articles(conn, story_id)
+        digest = store_pages.articles_hash([r.url for r in rows])
+        latest = store_pages.latest_row(conn, story_id)
+        if latest is not None and latest.articles_hash == digest and not force:
+            store_pages.mark_checked(conn, story_id, latest.revision, now)
+            return "unchanged"
+        previous = json.loads(latest.page) if latest is not None else None
+        page = write_page(source_articles(rows), previous=previous, now=now)
+        content = page_digest(page)
+        if latest is not None and latest.content_hash == content and not force:
+            store_pages.mark_checked(conn, story_id, latest.revision, now)
+            return "unchanged"
+        store_pages.save_page(
+            conn, story_id, page, written_at=now, articles_digest=digest, content_digest=content
+        )
+    log.info("story page written story_id=%s status=%s", story_id, page.get("status"))
+    return "written" if page.get("status") == "complete" else "not_enough"
+
+
+def write_pending(
+    engine: Engine, settings: Settings, *, debounce: float = 0.0, force: bool = False
+) -> WriteTally:
+    """Write pages for stories with at least ``min_outlets`` outlets that changed since."""
+    quiet_before = datetime.now(UTC) - timedelta(seconds=debounce)
+    with engine.connect() as conn:
+        todo = store_pages.stories_needing_pages(conn, settings.min_outlets, quiet_before)
+    tally = WriteTally()
+    for story_id in todo:
+        outcome = write_story(engine, settings, story_id, force=force)
+        if outcome == "written":
+            tally.written += 1
+        elif outcome == "not_enough":
+            tally.not_enough += 1
+        else:
+            tally.unchanged += 1
+    return tally
+
+
+def summarize_file(path: Path) -> list[dict]:
+    """Pages for hand-picked articles (the import format, grouped by an optional ``story``).
+
+    Nothing is stored: this is the tool for writing a page from a chosen set of articles.
+    """
+    groups: dict[str, list[SourceArticle]] = {}
+    for rec in read_jsonl(path, keep=("story", "country", "lean")):
+        if isinstance(rec, BadRecord):
+            log.warning("summarize record skipped where=%s reason=%s", rec.where, rec.reason)
+            continue
+        text = rec.text
+        title = rec.title or ""
+        if not text:
+            try:
+                ex = extract(rec.html or b"", rec.url, charset=rec.charset)
+            except ExtractError as exc:
+                log.warning("summarize record skipped url=%s reason=%s", rec.url, exc)
+                continue
+            text, title = ex.text or "", title or ex.title or ""
+        extra = rec.extra or {}
+        groups.setdefault(str(extra.get("story") or ""), []).append(
+            SourceArticle(
+                url=rec.url,
+                title=title,
+                text=text or "",
+                source=rec.source,
+                published=rec.published,
+                author=rec.author,
+                kind=rec.kind or "news",
+                language=rec.language,
+                country=extra.get("country"),
+                lean=extra.get("lean"),
+            )
+        )
+    pages = []
+    for key, arts in groups.items():
+        page = write_page(arts)
+        page["input_story"] = key or None
+        pages.append(page)
+    return pages

@@ -31,6 +31,7 @@ class Record:
     kind: str | None = None
     external_id: str | None = None
     fetched: datetime | None = None  # when the page was captured (WARC-Date), not published
+    extra: dict | None = None  # fields a caller asked ``read_jsonl`` to keep
 
 
 @dataclass
@@ -68,8 +69,11 @@ def is_warc(path: Path) -> bool:
     return name.endswith((".warc", ".warc.gz", ".arc", ".arc.gz"))
 
 
-def read_jsonl(path: Path) -> Iterator[Record | BadRecord]:
-    """One Record per valid line; a BadRecord (never an exception) for each bad one."""
+def read_jsonl(path: Path, keep: tuple[str, ...] = ()) -> Iterator[Record | BadRecord]:
+    """One Record per valid line; a BadRecord (never an exception) for each bad one.
+
+    ``keep`` names further fields to carry in ``Record.extra`` (e.g. ``story``).
+    """
     try:
         fh = _open(path)
     except OSError as exc:
@@ -111,6 +115,7 @@ def read_jsonl(path: Path) -> Iterator[Record | BadRecord]:
                 language=_str(obj.get("language")),
                 kind=_str(obj.get("kind")),
                 external_id=None if ext is None else str(ext),
+                extra={k: obj[k] for k in keep if obj.get(k) is not None} if keep else None,
             )
 
 

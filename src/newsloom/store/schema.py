@@ -95,11 +95,51 @@ articles = Table(
     Column("minhash", LargeBinary),
     Column("duplicate_of", Integer, ForeignKey("articles.id", ondelete="SET NULL")),
     Column("fetched", UTCDateTime, nullable=False),
+    Column("vector", LargeBinary),  # float32 embedding of title + lead (cluster.embed)
+    Column("story_id", Integer, ForeignKey("stories.id", ondelete="SET NULL")),
+    Column("story_reason", Text),  # why the assigner put it there
     Index("ix_articles_published", "published"),
+    Index("ix_articles_story_id", "story_id"),
     Index("ix_articles_source_id", "source_id"),
     Index("ix_articles_content_hash", "content_hash"),
     Index("ix_articles_external_id", "external_id"),
     Index("ix_articles_fetched", "fetched"),
+)
+
+#: A story: articles about one event. ``merged_into`` points a merged story at its survivor.
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("short_id", String(16), nullable=False, unique=True),  # /t/<short_id>
+    Column("key", Integer, nullable=False, unique=True),  # id of the first article
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_article", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+    Column("article_count", Integer, nullable=False, default=0),
+    Column("outlet_count", Integer, nullable=False, default=0),
+    Column("country_count", Integer, nullable=False, default=0),
+    Column("merged_into", Integer, ForeignKey("stories.id", ondelete="SET NULL")),
+    Index("ix_stories_last_article", "last_article"),
+    Index("ix_stories_merged_into", "merged_into"),
+)
+
+#: Every revision of every story page; the newest revision is the one shown.
+story_pages = Table(
+    "story_pages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("story_id", Integer, ForeignKey("stories.id", ondelete="CASCADE"), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("written_at", UTCDateTime, nullable=False),
+    Column("checked_at", UTCDateTime, nullable=False),  # last confirmed current
+    Column("writer", String(32), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("headline", Text),
+    Column("articles_hash", String(40), nullable=False),  # the article set it was written from
+    Column("content_hash", String(40), nullable=False),  # the page's own content
+    Column("page", Text, nullable=False),  # the page as JSON
+    Index("ix_story_pages_story_revision", "story_id", "revision", unique=True),
 )
 
 #: One row per failure while ingesting: source health and "rejected with reasons".

@@ -1,0 +1,1 @@
+"""Story clustering: embed articles, find neighbours in a time window, assign stories."""

@@ -1,0 +1,477 @@
+"""Online story assignment: each arriving article joins a live story or starts one.
+
+How an article is placed (``StoryAssigner.add``):
+
+1. Expire: articles older than ``window_hours`` before the newest article seen leave memory
+   (vector index, document frequencies, their story); a story with no article left expires.
+2. A syndicated copy (``duplicate_of`` names a live article) joins that article's story.
+3. Candidates: the stories of the ``neighbours`` nearest live articles by embedding.
+4. Pair score between two articles: embedding cosine
+   + ``w_lex`` x TF-IDF cosine of title + lead (sublinear tf, stop words removed, IDF over the
+   articles in the window, raised to ``idf_power``)
+   + ``w_title`` x TF-IDF cosine of the headlines
+   + ``w_ents`` x IDF-weighted cosine of names, acronyms and numbers (``text.key_terms``)
+   - ``w_time`` x hours apart / ``window_hours``.
+   Across languages (declared, or guessed for en/de/es/fr) lexical signals mean nothing: the
+   pair score is then the embedding cosine scaled so that ``cross_threshold`` counts as much
+   as ``join_threshold``.
+5. Story score: ``average_share`` x the mean pair score over the story's recent members
+   (average link) + the rest x the best one (single link). Average link is what stops chaining:
+   one lookalike member cannot pull in an article the rest of the story does not resemble, and
+   ``min_average`` (mean embedding cosine) is a hard floor besides.
+6. Background (hubness correction, as CSLS in cross-lingual retrieval): the same score means
+   less where many stories look alike (a week of infrastructure talks, the fourth Gaza story).
+   The article's background is its mean pair score with its ``background_k`` best neighbours
+   outside the candidate story; the story's is the same for its members (the
+   ``background_members`` most like the article) against articles outside the story.
+   ``w_background`` x (article background + story background) is subtracted before the
+   threshold: the article joins the best story whose score clears ``join_threshold`` by more
+   than its surroundings do.
+7. Merge: after an article joins story A, each of the next ``merge_candidates`` candidate
+   stories B is compared with A the same way (all member pairs, background of both) and merged
+   when that reaches ``merge_threshold``. The older story survives (smaller first-article time,
+   then smaller key) and takes the other's articles.
+
+Everything a decision reads (members, document frequencies, neighbours) is a function of which
+articles are live, never of running sums, so ``restore`` is exact and the process is
+deterministic (ties broken by id). Cost per article is bounded by the window: one kNN over the
+live articles, then at most ``neighbours`` stories x ``recent_members`` members, plus
+``background_stories`` x ``background_members`` background lookups.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from .index import WindowIndex
+from .text import DocFreq, cosine, guess_language, key_terms, sublinear, tokens, weighted
+
+
+@dataclass
+class ClusterParams:
+    """Every threshold and weight of the assigner. The defaults were chosen by
+    ``bench/cluster_quality.py --direct --sweep`` on the allsides-dev tuning split (see
+    docs/benchmarks.md, "Story clustering quality")."""
+
+    #: Articles (and so stories whose last article is) older than this before the newest
+    #: article seen are forgotten.
+    window_hours: float = 72.0
+    #: Background-corrected story score an article needs to join a story.
+    join_threshold: float = 0.6
+    #: Weight of the TF-IDF cosine of title + lead in a pair score (embedding cosine has 1).
+    w_lex: float = 1.0
+    #: Weight of the headline TF-IDF cosine.
+    w_title: float = 0.5
+    #: Weight of the names/acronyms/numbers cosine.
+    w_ents: float = 0.0
+    #: IDF is raised to this power in every TF-IDF vector (above 1: rare terms count more).
+    idf_power: float = 2.0
+    #: Pair score lost when two articles are a whole window apart (linear in the hours).
+    w_time: float = 0.8
+    #: Share of the average link (vs. the single best member) in a story score.
+    average_share: float = 1.0
+    #: Mean embedding cosine to the story's recent members below which nothing joins.
+    min_average: float = 0.4
+    #: Weight of the background (article's + story's) subtracted before the threshold.
+    w_background: float = 0.25
+    #: Neighbours outside the story that make up a background.
+    background_k: int = 3
+    #: Members of a candidate story whose background is looked up (those most like the article).
+    background_members: int = 3
+    #: Candidate stories (best raw score first) whose own background is looked up; the others
+    #: are assumed as crowded as the article's surroundings.
+    background_stories: int = 5
+    #: Embedding cosine at which two articles in different languages count as a join.
+    cross_threshold: float = 0.65
+    #: Background-corrected story-to-story score at which two stories are merged.
+    merge_threshold: float = 0.5
+    #: Candidate stories (best first) compared with the story an article joined, for a merge.
+    merge_candidates: int = 3
+    #: Nearest live articles whose stories are candidates.
+    neighbours: int = 30
+    #: Most recent members of a story that an article is compared with.
+    recent_members: int = 20
+    #: Words of body text used for lexical signals and names (after the title).
+    body_words: int = 150
+
+
+@dataclass
+class Item:
+    """One article as the assigner sees it."""
+
+    id: int
+    time: datetime
+    title: str
+    text: str
+    vector: np.ndarray
+    source: str | None = None
+    language: str | None = None
+    duplicate_of: int | None = None
+
+
+@dataclass
+class Decision:
+    article_id: int
+    story: int
+    new_story: bool
+    score: float
+    merged: list[tuple[int, int]] = field(default_factory=list)
+    reason: str = ""
+
+
+@dataclass
+class _Doc:
+    id: int
+    ts: float
+    vector: np.ndarray
+    words: dict[str, float]  # sublinear tf of title + lead tokens
+    title: dict[str, float]  # sublinear tf of title tokens
+    names: list[str]  # key terms
+    lang: str | None
+
+
+class _Story:
+    __slots__ = ("key", "first_ts", "members")
+
+    def __init__(self, key: int, first_ts: float):
+        self.key = key
+        self.first_ts = first_ts
+        self.members: list[_Doc] = []  # sorted by (ts, id)
+
+    @property
+    def last_ts(self) -> float:
+        return self.members[-1].ts
+
+    def add(self, doc: _Doc) -> None:
+        self.members.append(doc)
+        if len(self.members) > 1 and (self.members[-2].ts, self.members[-2].id) > (doc.ts, doc.id):
+            self.members.sort(key=lambda d: (d.ts, d.id))
+
+    def recent(self, n: int) -> list[_Doc]:
+        return self.members[-n:]
+
+
+@dataclass
+class _Score:
+    story: int
+    score: float  # story score (average/single link of pair scores)
+    margin: float  # score - background - threshold (>= 0: may join)
+    background: float
+    vec: float  # mean embedding cosine to the recent members
+    lex: float
+    title: float
+    shared: int  # names shared with the story
+    cross: bool
+
+    def describe(self) -> str:
+        if self.cross:
+            return f"vec={self.vec:.2f} (other language) bg={self.background:.2f}"
+        return (
+            f"vec={self.vec:.2f} lex={self.lex:.2f} title={self.title:.2f} ents={self.shared} "
+            f"score={self.score:.2f} bg={self.background:.2f}"
+        )
+
+
+class StoryAssigner:
+    """Assigns articles to stories one at a time; see the module docstring."""
+
+    def __init__(self, params: ClusterParams | None = None):
+        self.params = params or ClusterParams()
+        self._index: WindowIndex | None = None
+        self._docs: dict[int, _Doc] = {}
+        self._story_of: dict[int, int] = {}
+        self._stories: dict[int, _Story] = {}
+        self._words = DocFreq()
+        self._names = DocFreq()
+        self._newest = -math.inf
+        # per-decision caches (document frequencies change with every article)
+        self._wcache: dict[tuple[int, str], dict[str, float]] = {}
+        self._pcache: dict[tuple[int, int], tuple[float, float, float, float]] = {}
+        self._bgcache: dict[tuple[int, int], float] = {}
+        self._near: list[int] = []  # the current article's nearest live articles
+        self._idf_words: dict[str, float] = {}
+        self._idf_names: dict[str, float] = {}
+
+    # --- public -----------------------------------------------------------------------------
+
+    def live_stories(self) -> int:
+        """Stories with at least one article in the window."""
+        return len(self._stories)
+
+    def story_of(self, article_id: int) -> int | None:
+        """The live story an article is in, if the article is still in the window."""
+        return self._story_of.get(article_id)
+
+    def add(self, item: Item) -> Decision:
+        """Place one article (articles arrive in (time, id) order)."""
+        doc = self._doc(item)
+        self._advance(doc.ts)
+        self._count(doc)
+        self._clear_caches()
+        dup = item.duplicate_of
+        if dup is not None and dup in self._story_of:
+            key = self._story_of[dup]
+            self._attach(doc, key)
+            return Decision(item.id, key, False, 1.0, [], f"duplicate of {dup}")
+        scores = self._candidates(doc)
+        if not scores or scores[0].margin < 0:
+            self._stories[doc.id] = _Story(doc.id, doc.ts)
+            self._attach(doc, doc.id)
+            reason = f"new: best {scores[0].describe()}" if scores else "new: no live neighbour"
+            return Decision(item.id, item.id, True, 0.0, [], reason)
+        best = scores[0]
+        key = best.story
+        self._attach(doc, key)
+        merged = self._merges(doc, key, scores[1 : 1 + self.params.merge_candidates])
+        if merged:
+            key = merged[-1][1]
+        reason = ("joined across languages: " if best.cross else "joined: ") + best.describe()
+        if merged:
+            reason += "; merged " + ", ".join(f"{a} into {s}" for a, s in merged)
+        return Decision(item.id, key, False, round(best.score, 6), merged, reason)
+
+    def restore(self, story: int, items: list[Item]) -> None:
+        """Rebuild one live story from its items (in order), deciding nothing.
+
+        After all live stories are restored, the assigner decides as if it had placed every
+        one of those items itself. Items already known are skipped.
+        """
+        if not items:
+            return
+        first = next((it for it in items if it.id == story), None)
+        first_ts = (first or min(items, key=lambda it: (it.time, it.id))).time.timestamp()
+        for item in items:
+            if item.id in self._docs:
+                continue
+            doc = self._doc(item)
+            self._newest = max(self._newest, doc.ts)
+            self._count(doc)
+            if story not in self._stories:
+                self._stories[story] = _Story(story, first_ts)
+            self._attach(doc, story)
+
+    # --- state ------------------------------------------------------------------------------
+
+    def _doc(self, item: Item) -> _Doc:
+        p = self.params
+        title = item.title or ""
+        body = " ".join((item.text or "").split()[: p.body_words])
+        lang = (item.language or "").strip().lower()[:2] or guess_language(f"{title} {body}")
+        return _Doc(
+            id=item.id,
+            ts=item.time.timestamp(),
+            vector=np.asarray(item.vector, dtype=np.float32),
+            words=sublinear(Counter(tokens(f"{title}\n{body}"))),
+            title=sublinear(Counter(tokens(title))),
+            names=key_terms(title, body),
+            lang=lang or None,
+        )
+
+    def _advance(self, ts: float) -> None:
+        self._newest = max(self._newest, ts)
+        if self._index is None:
+            return
+        cutoff = self._newest - self.params.window_hours * 3600.0
+        for art in sorted(self._index.expire(cutoff)):
+            doc = self._docs.pop(art)
+            self._words.remove(doc.words)
+            self._names.remove(doc.names)
+            key = self._story_of.pop(art)
+            story = self._stories[key]
+            story.members = [d for d in story.members if d.id != art]
+            if not story.members:
+                del self._stories[key]
+
+    def _count(self, doc: _Doc) -> None:
+        self._words.add(doc.words)
+        self._names.add(doc.names)
+
+    def _attach(self, doc: _Doc, key: int) -> None:
+        if self._index is None:
+            self._index = WindowIndex(len(doc.vector))
+        self._docs[doc.id] = doc
+        self._index.add(doc.id, doc.vector, doc.ts)
+        self._story_of[doc.id] = key
+        self._stories[key].add(doc)
+        self._bgcache.clear()
+
+    def _merge(self, a: int, b: int) -> tuple[int, int]:
+        """Merge two stories; returns (survivor, absorbed)."""
+        sa, sb = self._stories[a], self._stories[b]
+        survivor, absorbed = (
+            (sa, sb) if (sa.first_ts, sa.key) <= (sb.first_ts, sb.key) else (sb, sa)
+        )
+        for d in absorbed.members:
+            self._story_of[d.id] = survivor.key
+        survivor.members = sorted(survivor.members + absorbed.members, key=lambda d: (d.ts, d.id))
+        del self._stories[absorbed.key]
+        self._bgcache.clear()
+        return survivor.key, absorbed.key
+
+    def _clear_caches(self) -> None:
+        self._idf_words.clear()
+        self._idf_names.clear()
+        self._wcache.clear()
+        self._pcache.clear()
+        self._bgcache.clear()
+
+    # --- pair scores ------------------------------------------------------------------------
+
+    def _weighted(self, d: _Doc, what: str) -> dict[str, float]:
+        key = (d.id, what)
+        got = self._wcache.get(key)
+        if got is None:
+            power = self.params.idf_power
+            if what == "words":
+                got = weighted(d.words, self._words, power, self._idf_words)
+            elif what == "title":
+                got = weighted(d.title, self._words, power, self._idf_words)
+            else:
+                got = weighted(dict.fromkeys(d.names, 1.0), self._names, power, self._idf_names)
+            self._wcache[key] = got
+        return got
+
+    def _signals(self, a: _Doc, b: _Doc) -> tuple[float, float, float, float]:
+        """(embedding, lexical, headline, names) similarity of two articles."""
+        key = (a.id, b.id) if a.id < b.id else (b.id, a.id)
+        got = self._pcache.get(key)
+        if got is None:
+            vec = float(a.vector @ b.vector)
+            if a.lang and b.lang and a.lang != b.lang:
+                got = (vec, -1.0, -1.0, -1.0)  # lexical signals do not apply
+            else:
+                got = (
+                    vec,
+                    cosine(self._weighted(a, "words"), self._weighted(b, "words")),
+                    cosine(self._weighted(a, "title"), self._weighted(b, "title")),
+                    cosine(self._weighted(a, "names"), self._weighted(b, "names")),
+                )
+            self._pcache[key] = got
+        return got
+
+    def _pair(self, a: _Doc, b: _Doc) -> float | None:
+        """The pair score (see the module docstring); None across languages."""
+        p = self.params
+        vec, lex, title, names = self._signals(a, b)
+        if lex < 0:
+            return None
+        penalty = p.w_time * abs(a.ts - b.ts) / 3600.0 / p.window_hours
+        return vec + p.w_lex * lex + p.w_title * title + p.w_ents * names - penalty
+
+    def _link(self, pairs: list[float]) -> float:
+        share = self.params.average_share
+        return share * (sum(pairs) / len(pairs)) + (1 - share) * max(pairs)
+
+    def _cross(self, a: _Doc, b: _Doc) -> float:
+        """Embedding cosine of two articles, less the time penalty (for other languages)."""
+        p = self.params
+        penalty = p.w_time * abs(a.ts - b.ts) / 3600.0 / p.window_hours
+        return self._signals(a, b)[0] - penalty
+
+    # --- backgrounds ------------------------------------------------------------------------
+
+    def _background_of(self, doc: _Doc, exclude: int, near: list[int]) -> float:
+        """Mean of the ``background_k`` best pair scores of ``doc`` with the articles ``near``
+        that are outside story ``exclude``."""
+        p = self.params
+        pairs = (
+            self._pair(doc, self._docs[a])
+            for a in near
+            if a != doc.id and self._story_of[a] != exclude
+        )
+        scores = sorted((s for s in pairs if s is not None), reverse=True)[: p.background_k]
+        return sum(scores) / len(scores) if scores else 0.0
+
+    def _story_background(self, story: _Story, probe: _Doc) -> float:
+        """Mean background of the story's members most like ``probe``, within the probe's
+        neighbourhood (one kNN search per article, not one per member)."""
+        p = self.params
+        recent = story.recent(p.recent_members)
+        chosen = sorted(recent, key=lambda d: (-float(d.vector @ probe.vector), d.id))
+        values = []
+        for d in chosen[: p.background_members]:
+            key = (d.id, story.key)
+            if key not in self._bgcache:
+                self._bgcache[key] = self._background_of(d, story.key, self._near)
+            values.append(self._bgcache[key])
+        return sum(values) / len(values) if values else 0.0
+
+    # --- decisions --------------------------------------------------------------------------
+
+    def _candidates(self, doc: _Doc) -> list[_Score]:
+        """Candidate stories, best margin first (ties: higher score, then smaller key)."""
+        p = self.params
+        if self._index is None or not len(self._index):
+            return []
+        near = [art for art, _sim in self._index.search(doc.vector, p.neighbours)]
+        self._near = near
+        keys = list(dict.fromkeys(self._story_of[a] for a in near))
+        raw = []
+        for key in keys:
+            story = self._stories[key]
+            recent = story.recent(p.recent_members)
+            signals = [self._signals(doc, d) for d in recent]
+            vec = sum(s[0] for s in signals) / len(signals)
+            pairs = [x for x in (self._pair(doc, d) for d in recent) if x is not None]
+            same = [s for s in signals if s[1] >= 0] or [(0.0, 0.0, 0.0, 0.0)]
+            lex = max(s[1] for s in same)
+            title = max(s[2] for s in same)
+            names = {n for d in recent for n in d.names}
+            shared = sum(1 for n in doc.names if n in names)
+            if pairs:
+                link = self._link(pairs)
+                raw.append((link, key, vec, lex, title, shared, False))
+            else:  # the story is in other languages only: the embedding alone decides
+                cross = self._link([self._cross(doc, d) for d in recent])
+                raw.append((cross, key, vec, 0.0, 0.0, shared, True))
+        same_lang = sorted((r for r in raw if not r[6]), key=lambda r: (-r[0], r[1]))
+        out = []
+        for rank, (score, key, vec, lex, title, shared, _) in enumerate(same_lang):
+            bg_doc = self._background_of(doc, key, near)
+            if rank < p.background_stories:
+                bg_story = self._story_background(self._stories[key], doc)
+            else:
+                bg_story = bg_doc
+            background = p.w_background * (bg_doc + bg_story)
+            margin = score - background - p.join_threshold
+            if vec < p.min_average:
+                margin = min(margin, vec - p.min_average)
+            out.append(_Score(key, score, margin, background, vec, lex, title, shared, False))
+        for score, key, vec, _lex, _title, shared, cross in raw:
+            if cross:
+                margin = score - p.cross_threshold
+                out.append(_Score(key, score, margin, 0.0, vec, 0.0, 0.0, shared, True))
+        out.sort(key=lambda s: (-s.margin, -s.score, s.story))
+        return out
+
+    def _merges(self, doc: _Doc, key: int, others: list[_Score]) -> list[tuple[int, int]]:
+        """Merge the story ``key`` (which ``doc`` just joined) with close candidate stories."""
+        p = self.params
+        merged: list[tuple[int, int]] = []
+        for other in others:
+            b = other.story
+            if b not in self._stories or b == key:
+                continue
+            sa, sb = self._stories[key], self._stories[b]
+            ra, rb = sa.recent(p.recent_members), sb.recent(p.recent_members)
+            vec = sum(self._signals(x, y)[0] for x in ra for y in rb) / (len(ra) * len(rb))
+            if vec < p.min_average:
+                continue
+            pairs = [s for s in (self._pair(x, y) for x in ra for y in rb) if s is not None]
+            if pairs:
+                background = p.w_background * (
+                    self._story_background(sa, doc) + self._story_background(sb, doc)
+                )
+                close = self._link(pairs) - background >= p.merge_threshold
+            else:
+                close = self._link([self._cross(x, y) for x in ra for y in rb]) >= p.cross_threshold
+            if close:
+                survivor, absorbed = self._merge(key, b)
+                merged.append((absorbed, survivor))
+                key = survivor
+        return merged

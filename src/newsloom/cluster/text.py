@@ -1,0 +1,309 @@
+"""Lexical signals for story assignment: tokens, stop words, key terms and window TF-IDF.
+
+Everything here is plain Python over short texts (a title and the first paragraphs):
+
+- :func:`tokens` splits a text into lower-case word tokens with a light plural stemmer;
+  stop words (English, plus the commonest German, Spanish and French function words) are
+  removed, numbers are kept with their digit grouping removed (``385,000`` -> ``385000``).
+- :func:`key_terms` finds the terms that name things: runs of capitalised words inside
+  sentences (people, places, organisations: ``White House``, ``Pfizer``), acronyms (``FDA``)
+  and numbers. A capitalised word that only appears at the start of a sentence, or in a
+  headline written in Title Case, is not a name unless the text also capitalises it
+  elsewhere. Each word of a name counts, and so does each pair of adjacent words, so
+  ``President Joe Biden`` shares ``biden`` with ``Biden`` and ``joe biden`` with ``Joe Biden``.
+- :class:`DocFreq` keeps document frequencies over the documents currently in the time
+  window (added when an article arrives, removed when it expires), so IDF describes what is
+  common *now* (``covid`` during a pandemic), not in some fixed corpus.
+- :func:`weighted` and :func:`cosine` turn term counts into sublinear TF-IDF vectors
+  (``1 + log tf`` times smoothed IDF, L2-normalised) and compare them.
+- :func:`guess_language` tells en / de / es / fr apart by their function words, for texts
+  whose language the source did not declare (lexical overlap means nothing across languages).
+
+No word list here was derived from any evaluation data: the stop lists are the usual function
+words of each language plus a few reporting verbs every newswire uses.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+_EN = """
+a about above after again against ago all almost along already also although always am among
+an and another any anyone anything are around as at be became because become been before being
+below between both but by can cannot could did do does doing done down during each either else
+even ever every few for from further get gets getting got had has have having he her here hers
+herself him himself his how however i if in into is it its itself just last least less like
+made make many may me might more most much must my myself near need neither never new next no
+nor not now of off often on once one only onto or other others our ours ourselves out over own
+per perhaps put rather really said same say says see seem seemed several shall she should since
+so some still such than that the their theirs them themselves then there these they this those
+though through thus to too told under until up upon us very via was we well were what whatever
+when where whether which while who whom whose why will with within without would yet you your
+yours yourself yourselves according amid despite including mr mrs ms dr week weeks year years
+day days today yesterday tomorrow monday tuesday wednesday thursday friday saturday sunday
+time times way back first two three going want wants go goes went come comes came take takes
+took know knows think thinks tell tells asked ask asks call called calls
+"""
+_DE = """
+der die das den dem des ein eine einer eines einem einen und oder aber nicht ist sind war waren
+wird werden wurde wurden hat haben hatte auch auf aus bei mit nach von vor zu zum zur im in an am
+für über unter dass es er sie wir ihr ich sich noch nur wie als so schon mehr sein seine ihre
+diese dieser dieses man kann können soll sollen wenn dann doch durch gegen bis
+"""
+_ES = """
+el la los las un una unos unas y o pero no es son fue eran ser está están del al de en con por
+para sin sobre que se su sus lo le les como más ya muy este esta estos estas ese esa también
+entre hasta desde cuando donde ha han había hay dijo según tras
+"""
+_FR = """
+le la les un une des et ou mais ne pas est sont était été être du au aux de en dans avec par
+pour sans sur que qui se sa son ses leur leurs ce cette ces il elle ils elles nous vous on plus
+aussi comme entre très déjà selon lors après avant dont où
+"""
+
+#: Words that carry no topic: English function words and a few newswire verbs, and the
+#: commonest function words of German, Spanish and French.
+STOP_WORDS: frozenset[str] = frozenset((_EN + _DE + _ES + _FR).split())
+
+_LANG_WORDS = {
+    "en": frozenset("the and of to in is that for on with was as by at from it are has".split()),
+    "de": frozenset("der die das und ist nicht mit den von zu ein eine auf für sich des".split()),
+    "es": frozenset("el la los las y de que en por con para del una es se al lo su".split()),
+    "fr": frozenset("le la les et de des du que en est pour dans une un qui par sur au".split()),
+}
+
+# A word (letters, inner apostrophes), an acronym with dots (U.S., U.K.), or a number with
+# digit grouping or decimals (385,000 / 9.3 / 2021).
+_TOKEN = re.compile(
+    r"(?:[^\W\d_]\.){2,}"  # U.S.
+    r"|\d+(?:[.,]\d+)*"  # 385,000  9.3
+    r"|[^\W\d_]+(?:['’][^\W\d_]+)*",  # words, O'Neill, Biden's
+    re.UNICODE,
+)
+_SENTENCE_END = re.compile(r"[.!?:;\"“”‘«»¿¡(\[]\s*$|^\s*$|[\n\r—–-]\s*$")
+
+
+def _number(tok: str) -> str:
+    """``385,000`` -> ``385000``; ``9.3`` stays; ``1.234.567`` -> ``1234567``."""
+    if "," in tok:
+        parts = tok.split(",")
+        if all(len(p) == 3 for p in parts[1:]):
+            return "".join(parts)
+        return tok.replace(",", ".")
+    if tok.count(".") > 1:
+        return tok.replace(".", "")
+    return tok
+
+
+def stem(word: str) -> str:
+    """A light, language-blind plural/possessive stemmer: claims -> claim, cities -> city."""
+    for suffix in ("'s", "’s"):
+        if word.endswith(suffix):
+            word = word[: -len(suffix)]
+    word = word.replace("’", "'")
+    n = len(word)
+    if n > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if n > 4 and word.endswith(("sses", "xes", "ches", "shes", "zes")):
+        return word[:-2]
+    if n > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "'s")):
+        return word[:-1]
+    return word
+
+
+def _norm(tok: str) -> str:
+    if tok[0].isdigit():
+        return _number(tok)
+    low = tok.lower()
+    if "." in low:  # u.s.
+        return low
+    return stem(low)
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case, stemmed content tokens of ``text`` (stop words and 1-letter words removed)."""
+    out = []
+    for m in _TOKEN.finditer(text or ""):
+        tok = m.group(0)
+        low = tok.lower()
+        if low in STOP_WORDS or (len(tok) == 1 and not tok.isdigit()):
+            continue
+        norm = _norm(tok)
+        if norm and norm not in STOP_WORDS:
+            out.append(norm)
+    return out
+
+
+def guess_language(text: str) -> str | None:
+    """``en``, ``de``, ``es`` or ``fr`` by function-word counts; None when too short to tell."""
+    words = [w.lower() for w in re.findall(r"[^\W\d_]+", text or "")]
+    if len(words) < 8:
+        return None
+    counts = {lang: sum(w in vocab for w in words) for lang, vocab in _LANG_WORDS.items()}
+    best = max(sorted(counts), key=lambda lang: counts[lang])
+    return best if counts[best] >= 2 else None
+
+
+def _is_title_case(title: str) -> bool:
+    """Headline style where most words are capitalised ("Jobless Claims Drop to 385,000")."""
+    words = [w for w in re.findall(r"[^\W\d_]+", title) if w.lower() not in STOP_WORDS]
+    if len(words) < 3:
+        return False
+    caps = sum(w[0].isupper() for w in words)
+    return caps >= 0.75 * len(words)
+
+
+def _name_runs(text: str) -> tuple[list[list[str]], set[str]]:
+    """Runs of adjacent capitalised tokens, and the words capitalised inside a sentence.
+
+    Numbers are not part of runs. A run is broken by any lower-case token or punctuation
+    other than a space between its words.
+    """
+    runs: list[list[str]] = []
+    inner: set[str] = set()
+    current: list[str] = []
+    last_end = 0
+    for m in _TOKEN.finditer(text):
+        tok = m.group(0)
+        gap = text[last_end : m.start()]
+        sentence_start = bool(_SENTENCE_END.search(text[max(0, m.start() - 3) : m.start()])) or (
+            m.start() == 0
+        )
+        last_end = m.end()
+        capital = tok[0].isupper()
+        if current and (not capital or gap.strip() not in ("", "&")):
+            runs.append(current)
+            current = []
+        if not capital or tok[0].isdigit():
+            continue
+        if not sentence_start:
+            inner.add(tok.lower())
+        current.append(tok)
+    if current:
+        runs.append(current)
+    return runs, inner
+
+
+def _acronym(tok: str) -> bool:
+    letters = tok.replace(".", "")
+    return len(letters) >= 2 and letters.isupper() and letters.isalpha()
+
+
+def key_terms(title: str, text: str) -> list[str]:
+    """Names, acronyms and numbers in a title and text, normalised, in order, de-duplicated.
+
+    Returns single words (``biden``) and adjacent pairs inside a name (``white house``).
+    """
+    title = title or ""
+    text = text or ""
+    body_runs, body_inner = _name_runs(text)
+    title_runs, title_inner = _name_runs(title)
+    title_case = _is_title_case(title)
+    seen: dict[str, None] = {}
+
+    def emit(runs: list[list[str]], inner: set[str], trusted: set[str] | None) -> None:
+        for run in runs:
+            words = []
+            for tok in run:
+                low = tok.lower()
+                if low in STOP_WORDS or len(tok) < 2:
+                    if words:
+                        break  # "The White House" keeps going; "Biden And" stops
+                    continue
+                words.append(tok)
+            if not words:
+                continue
+            if len(words) == 1:
+                tok = words[0]
+                low = tok.lower()
+                ok = _acronym(tok) or (low in inner if trusted is None else low in trusted)
+                if not ok:
+                    continue
+            elif trusted is not None and not any(
+                _acronym(w) or w.lower() in trusted for w in words
+            ):
+                continue
+            norms = [_norm(w) for w in words]
+            for w in norms:
+                seen.setdefault(w, None)
+            for a, b in zip(norms, norms[1:], strict=False):
+                seen.setdefault(f"{a} {b}", None)
+
+    all_inner = body_inner | title_inner
+    emit(body_runs, all_inner, None)
+    # Title Case headlines capitalise everything: trust only words the body also capitalises.
+    emit(title_runs, all_inner, body_inner if title_case else None)
+    for m in _TOKEN.finditer(f"{title}\n{text}"):
+        tok = m.group(0)
+        if tok[0].isdigit():
+            num = _number(tok)
+            digits = num.replace(".", "")
+            if len(digits) >= 2 and not (
+                len(num) == 4 and num.isdigit() and num[:2] in ("19", "20")
+            ):
+                seen.setdefault(num, None)
+    return list(seen)
+
+
+class DocFreq:
+    """Document frequencies of terms over the documents currently in the window."""
+
+    def __init__(self) -> None:
+        self.df: Counter[str] = Counter()
+        self.n = 0
+
+    def add(self, terms: Iterable[str]) -> None:
+        self.n += 1
+        self.df.update(set(terms))
+
+    def remove(self, terms: Iterable[str]) -> None:
+        self.n -= 1
+        for t in set(terms):
+            left = self.df[t] - 1
+            if left > 0:
+                self.df[t] = left
+            else:
+                del self.df[t]
+
+    def idf(self, term: str) -> float:
+        """Smoothed IDF, as scikit-learn's: ``ln((1 + n) / (1 + df)) + 1``."""
+        return math.log((1 + self.n) / (1 + self.df.get(term, 0))) + 1.0
+
+
+def sublinear(counts: Mapping[str, int]) -> dict[str, float]:
+    """``1 + ln(tf)`` for each term."""
+    return {t: 1.0 + math.log(c) for t, c in counts.items() if c > 0}
+
+
+def weighted(
+    tf: Mapping[str, float],
+    df: DocFreq,
+    power: float = 1.0,
+    memo: dict[str, float] | None = None,
+) -> dict[str, float]:
+    """TF times IDF (raised to ``power``: above 1 rare terms count for more), L2-normalised.
+
+    ``memo`` caches IDF weights between calls while the document frequencies do not change.
+    """
+    if memo is None:
+        memo = {}
+    vec = {}
+    for t, w in tf.items():
+        idf = memo.get(t)
+        if idf is None:
+            idf = memo[t] = df.idf(t) ** power
+        vec[t] = w * idf
+    norm = math.sqrt(sum(w * w for w in vec.values()))
+    if norm == 0:
+        return {}
+    return {t: w / norm for t, w in vec.items()}
+
+
+def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    """Dot product of two normalised sparse vectors."""
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b[t] for t, w in a.items() if t in b)

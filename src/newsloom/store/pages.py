@@ -1,0 +1,141 @@
+"""Queries on story pages: revisions, and which stories need a (new) page."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+from sqlalchemy import Connection, and_, func, select, update
+
+from .schema import articles, sources, stories, story_pages
+from .stories import ARTICLE_TIME
+
+
+def articles_hash(urls: list[str]) -> str:
+    return hashlib.sha1("\n".join(sorted(urls)).encode("utf-8")).hexdigest()
+
+
+def _latest_revision():
+    return (
+        select(story_pages.c.story_id, func.max(story_pages.c.revision).label("revision"))
+        .group_by(story_pages.c.story_id)
+        .subquery()
+    )
+
+
+def latest_page(conn: Connection, story_id: int) -> dict | None:
+    """The newest revision of a story's page, with its metadata, or None."""
+    row = conn.execute(
+        select(story_pages)
+        .where(story_pages.c.story_id == story_id)
+        .order_by(story_pages.c.revision.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    page = json.loads(row.page)
+    page["revision"] = row.revision
+    return page
+
+
+def latest_row(conn: Connection, story_id: int):
+    return conn.execute(
+        select(story_pages)
+        .where(story_pages.c.story_id == story_id)
+        .order_by(story_pages.c.revision.desc())
+        .limit(1)
+    ).first()
+
+
+def stories_needing_pages(conn: Connection, min_outlets: int, quiet_before: datetime) -> list[int]:
+    """Live stories with enough outlets whose newest page (if any) predates their articles.
+
+    A story is left alone while it is still receiving articles (its last article is newer
+    than ``quiet_before``): the debounce. The caller compares article sets to skip no-ops.
+    """
+    latest = _latest_revision()
+    rows = conn.execute(
+        select(stories.c.id)
+        .outerjoin(latest, latest.c.story_id == stories.c.id)
+        .outerjoin(
+            story_pages,
+            and_(
+                story_pages.c.story_id == stories.c.id,
+                story_pages.c.revision == latest.c.revision,
+            ),
+        )
+        .where(
+            stories.c.merged_into.is_(None),
+            stories.c.outlet_count >= min_outlets,
+            stories.c.updated <= quiet_before,
+            (story_pages.c.id.is_(None)) | (story_pages.c.checked_at < stories.c.updated),
+        )
+        .order_by(stories.c.last_article.desc(), stories.c.id)
+    ).all()
+    return [r.id for r in rows]
+
+
+def page_articles(conn: Connection, story_id: int) -> list:
+    """What the writer needs about each article of a story, in time order."""
+    dup = articles.alias("original")
+    return conn.execute(
+        select(
+            articles.c.url,
+            articles.c.title,
+            articles.c.text,
+            func.coalesce(articles.c.source_name, sources.c.name).label("source"),
+            articles.c.published,
+            articles.c.author,
+            articles.c.kind,
+            articles.c.language,
+            sources.c.country,
+            sources.c.lean,
+            articles.c.paywalled,
+            dup.c.url.label("duplicate_of"),
+        )
+        .outerjoin(sources, sources.c.id == articles.c.source_id)
+        .outerjoin(dup, dup.c.id == articles.c.duplicate_of)
+        .where(articles.c.story_id == story_id)
+        .order_by(ARTICLE_TIME, articles.c.id)
+    ).all()
+
+
+def save_page(
+    conn: Connection,
+    story_id: int,
+    page: dict,
+    *,
+    written_at: datetime,
+    articles_digest: str,
+    content_digest: str,
+) -> int:
+    """Store a new revision; returns its number."""
+    current = conn.execute(
+        select(func.max(story_pages.c.revision)).where(story_pages.c.story_id == story_id)
+    ).scalar()
+    revision = (current or 0) + 1
+    conn.execute(
+        story_pages.insert().values(
+            story_id=story_id,
+            revision=revision,
+            written_at=written_at,
+            checked_at=written_at,
+            writer=page.get("writer", {}).get("backend", "extractive"),
+            status=page.get("status", "complete"),
+            headline=page.get("headline"),
+            articles_hash=articles_digest,
+            content_hash=content_digest,
+            page=json.dumps(page, ensure_ascii=False, sort_keys=True),
+        )
+    )
+    return revision
+
+
+def mark_checked(conn: Connection, story_id: int, revision: int, when: datetime) -> None:
+    """The newest revision is still current (nothing changed): no new revision is stored."""
+    conn.execute(
+        update(story_pages)
+        .where(story_pages.c.story_id == story_id, story_pages.c.revision == revision)
+        .values(checked_at=when)
+    )

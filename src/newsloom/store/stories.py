@@ -1,0 +1,228 @@
+"""Queries on stories and on articles' story assignments."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, delete, distinct, func, select, update
+
+from ..errors import NotFound
+from .schema import articles, sources, stories
+
+#: An article's time for clustering: when it was published, else when it was fetched.
+ARTICLE_TIME = func.coalesce(articles.c.published, articles.c.fetched)
+
+CLUSTER_COLUMNS = (
+    articles.c.id,
+    articles.c.url,
+    articles.c.title,
+    articles.c.text,
+    articles.c.published,
+    articles.c.fetched,
+    articles.c.language,
+    articles.c.duplicate_of,
+    articles.c.vector,
+    articles.c.story_id,
+    func.coalesce(articles.c.source_name, sources.c.name).label("source"),
+)
+
+
+def short_id(first_url: str) -> str:
+    """A stable short id for URLs (/t/<id>), derived from the story's first article."""
+    digest = hashlib.sha1(first_url.encode("utf-8")).digest()
+    return base64.b32encode(digest).decode("ascii")[:10].lower()
+
+
+def _cluster_select():
+    return select(*CLUSTER_COLUMNS).outerjoin(sources, sources.c.id == articles.c.source_id)
+
+
+def unassigned(conn: Connection, limit: int) -> list:
+    """The next articles without a story, in clustering order (time, id)."""
+    return conn.execute(
+        _cluster_select()
+        .where(articles.c.story_id.is_(None))
+        .order_by(ARTICLE_TIME, articles.c.id)
+        .limit(limit)
+    ).all()
+
+
+def unassigned_count(conn: Connection) -> int:
+    return conn.execute(
+        select(func.count()).select_from(articles).where(articles.c.story_id.is_(None))
+    ).scalar_one()
+
+
+def save_vector(conn: Connection, article_id: int, vector: bytes) -> None:
+    conn.execute(update(articles).where(articles.c.id == article_id).values(vector=vector))
+
+
+def newest_assigned_time(conn: Connection) -> datetime | None:
+    return conn.execute(select(func.max(stories.c.last_article))).scalar()
+
+
+def live_story_articles(conn: Connection, since: datetime) -> list:
+    """Articles of stories (not merged away) whose last article is at or after ``since``."""
+    live = select(stories.c.id).where(
+        stories.c.merged_into.is_(None), stories.c.last_article >= since
+    )
+    return conn.execute(
+        _cluster_select().where(articles.c.story_id.in_(live)).order_by(ARTICLE_TIME, articles.c.id)
+    ).all()
+
+
+def story_keys(conn: Connection, story_ids: list[int]) -> dict[int, int]:
+    rows = conn.execute(select(stories.c.id, stories.c.key).where(stories.c.id.in_(story_ids)))
+    return {r.id: r.key for r in rows}
+
+
+def create_story(conn: Connection, key: int, first_url: str, when: datetime) -> int:
+    """A new story; a story merged away earlier with the same first article comes back."""
+    values = dict(
+        first_seen=when,
+        last_article=when,
+        updated=datetime.now(UTC),
+        article_count=0,
+        outlet_count=0,
+        country_count=0,
+        merged_into=None,
+    )
+    existing = conn.execute(select(stories.c.id).where(stories.c.key == key)).scalar()
+    if existing is not None:
+        conn.execute(update(stories).where(stories.c.id == existing).values(**values))
+        return existing
+    return conn.execute(
+        stories.insert().values(short_id=short_id(first_url), key=key, **values)
+    ).inserted_primary_key[0]
+
+
+def assign(conn: Connection, article_id: int, story_id: int, reason: str) -> None:
+    conn.execute(
+        update(articles)
+        .where(articles.c.id == article_id)
+        .values(story_id=story_id, story_reason=reason[:500])
+    )
+
+
+def merge(conn: Connection, absorbed: int, survivor: int) -> None:
+    """Move every article of ``absorbed`` to ``survivor``; the absorbed id redirects to it."""
+    conn.execute(update(articles).where(articles.c.story_id == absorbed).values(story_id=survivor))
+    conn.execute(
+        update(stories)
+        .where((stories.c.id == absorbed) | (stories.c.merged_into == absorbed))
+        .values(merged_into=survivor, article_count=0, outlet_count=0, country_count=0)
+    )
+
+
+def refresh_counts(conn: Connection, story_ids: set[int]) -> None:
+    """Recompute dates and counts of these stories from their articles."""
+    now = datetime.now(UTC)
+    for story_id in sorted(story_ids):
+        row = conn.execute(
+            select(
+                func.min(ARTICLE_TIME).label("first"),
+                func.max(ARTICLE_TIME).label("last"),
+                func.count().label("n"),
+                func.count(distinct(func.coalesce(sources.c.name, articles.c.source_name))).label(
+                    "outlets"
+                ),
+                func.count(distinct(sources.c.country)).label("countries"),
+            )
+            .select_from(articles.outerjoin(sources, sources.c.id == articles.c.source_id))
+            .where(articles.c.story_id == story_id)
+        ).one()
+        if not row.n:
+            continue
+        conn.execute(
+            update(stories)
+            .where(stories.c.id == story_id)
+            .values(
+                first_seen=row.first,
+                last_article=row.last,
+                updated=now,
+                article_count=row.n,
+                outlet_count=row.outlets,
+                country_count=row.countries,
+            )
+        )
+
+
+def reset(conn: Connection, since: datetime | None = None) -> int:
+    """Forget story assignments (of articles from ``since`` on); returns articles unassigned.
+
+    Stories left without articles are deleted, so reclustering recreates them with the same
+    ids (ids derive from each story's first article). Merged-away stories whose survivor
+    keeps articles stay, so their ids still redirect.
+    """
+    if since is None:
+        count = conn.execute(update(articles).values(story_id=None, story_reason=None)).rowcount
+        conn.execute(update(stories).values(merged_into=None))
+        conn.execute(delete(stories))
+        return count
+    count = conn.execute(
+        update(articles).where(ARTICLE_TIME >= since).values(story_id=None, story_reason=None)
+    ).rowcount
+    used = select(articles.c.story_id).where(articles.c.story_id.is_not(None))
+    for _ in range(2):  # the second pass takes stories merged into one deleted by the first
+        conn.execute(
+            delete(stories).where(stories.c.merged_into.is_(None), stories.c.id.not_in(used))
+        )
+    refresh_counts(
+        conn, set(conn.execute(select(stories.c.id).where(stories.c.id.in_(used))).scalars())
+    )
+    return count
+
+
+def resolve(conn: Connection, sid: str) -> tuple[int, str]:
+    """(story id, short id of the live story) for a short id, following merges."""
+    row = conn.execute(select(stories).where(stories.c.short_id == sid)).first()
+    if row is None:
+        raise NotFound(f"store: no story {sid!r}")
+    seen = set()
+    while row.merged_into is not None and row.id not in seen:
+        seen.add(row.id)
+        row = conn.execute(select(stories).where(stories.c.id == row.merged_into)).one()
+    return row.id, row.short_id
+
+
+def iter_stories(conn: Connection) -> Iterator:
+    """Live (not merged) stories, most recently active first."""
+    yield from conn.execute(
+        select(stories)
+        .where(stories.c.merged_into.is_(None))
+        .order_by(stories.c.last_article.desc(), stories.c.id)
+    )
+
+
+def story_articles(conn: Connection, story_id: int) -> list:
+    dup = articles.alias("original")
+    return conn.execute(
+        select(
+            articles.c.url,
+            articles.c.external_id,
+            articles.c.title,
+            articles.c.kind,
+            articles.c.published,
+            articles.c.language,
+            func.coalesce(articles.c.source_name, sources.c.name).label("source"),
+            sources.c.country,
+            dup.c.url.label("duplicate_of"),
+        )
+        .outerjoin(sources, sources.c.id == articles.c.source_id)
+        .outerjoin(dup, dup.c.id == articles.c.duplicate_of)
+        .where(articles.c.story_id == story_id)
+        .order_by(ARTICLE_TIME, articles.c.id)
+    ).all()
+
+
+def merged_aliases(conn: Connection, story_id: int) -> list[str]:
+    return list(
+        conn.execute(
+            select(stories.c.short_id)
+            .where(stories.c.merged_into == story_id)
+            .order_by(stories.c.short_id)
+        ).scalars()
+    )

@@ -1,0 +1,823 @@
+"""The extractive story writer: headline, highlights and story from the sources' own sentences.
+
+Deterministic, no model, no network. Given the cleaned articles of one story (``Doc``), it:
+
+1. builds TF-IDF vectors over the story (IDF from the story's own articles; binary term
+   weights per sentence), and a centroid in which every *outlet* weighs the same, so one
+   outlet with five articles does not outvote four outlets with one each;
+2. scores every usable sentence of the news articles by
+   ``centrality + ECHO_WEIGHT × echo + POSITION_WEIGHT × lead + small bonuses``, where
+   *centrality* is the cosine to the centroid, *echo* is how much of the sentence's content
+   (IDF-weighted) other outlets also report (mean over the other outlets of the best
+   sentence overlap), *lead* favours the first sentences of an article (news is written
+   top-down), and the bonuses favour sentences that name their speaker ("..., the minister
+   said") or carry a counter-account ("denied", "rejected", "but X said");
+3. drops sentences a reader could not follow out of context: questions, fragments, sentences
+   that open with a pronoun or a connective ("He", "This", "But"), quotes with no speaker,
+   unbalanced quotes, first-person asides, too short or too long; and ranks lower a sentence
+   with loaded or charged words outside quotes ("slams", "utterly", "so-called");
+4. picks highlights (3 distinct facts, <= 35 words) and the story (150-350 words when the
+   material allows) with maximal marginal relevance, preferring outlets not yet quoted and
+   dropping a sentence whose content is mostly said already; where outlets give different
+   accounts, a counter-account is kept next to the claim it answers;
+5. orders the story by position in the articles (leads first), the most central lead on top;
+6. cites, for every sentence, the article it was copied from, its syndicated copies, and
+   every other article with a sentence that states the same thing (IDF-weighted overlap >=
+   :data:`CITE_OVERLAP` and all its numbers present);
+7. picks the headline: the most central news title that passes the neutrality checks (no
+   outlet name, no loaded word, no question, not in capitals, <= 90 characters), cleaned of
+   outlet suffixes and labels ("LIVE:"); else the lead sentence, compressed at a clause
+   boundary.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import lru_cache
+
+import numpy as np
+
+from newsloom.write.sentences import Sentence, content_words, is_debris
+from newsloom.write.tone import charged_terms_in, loaded_terms_in
+
+VERSION = "1"
+
+#: Sentences read per article (news is top-down; this also bounds the cost of a huge article).
+MAX_SENTENCES = 40
+#: Sentences read over the whole story (each article gets its share, at least MIN_SENTENCES).
+SENTENCE_BUDGET = 300
+MIN_SENTENCES = 12
+#: Story length goal in words: stop adding sentences at TARGET, never go over MAXIMUM.
+STORY_TARGET = 250
+STORY_MAXIMUM = 350
+STORY_MINIMUM = 150
+HIGHLIGHTS = 3
+HIGHLIGHT_MAX_WORDS = 35
+SENTENCE_MIN_WORDS = 6
+SENTENCE_MAX_WORDS = 60
+HEADLINE_MAX_CHARS = 90
+
+ECHO_WEIGHT = 0.5
+POSITION_WEIGHT = 0.3
+ATTRIBUTION_BONUS = 0.05
+DISPUTE_BONUS = 0.05
+LOADED_PENALTY = 0.2
+CHARGED_PENALTY = 0.1
+MMR_LAMBDA = 0.75
+#: A candidate whose content (IDF-weighted) is this much inside an already chosen sentence
+#: adds nothing new.
+REDUNDANT_OVERLAP = 0.6
+#: Two highlights must be distinct facts.
+HIGHLIGHT_REDUNDANT = 0.45
+HIGHLIGHT_PLAIN = True
+STORY_PLAIN = True
+#: An article "states the same thing" when one of its sentences covers this much of ours.
+CITE_OVERLAP = 0.6
+#: A story sentence must score at least this share of the best sentence (no padding).
+RELEVANCE_FLOOR = 0.35
+
+
+@dataclass
+class Doc:
+    """One cleaned article as the writer sees it."""
+
+    index: int  # position in the caller's list
+    url: str
+    title: str
+    text: str  # cleaned story text: debris removed, paragraphs joined with "\n"
+    outlet: str
+    kind: str = "news"
+    published: datetime | None = None
+    language: str | None = None
+    role: str = "body"  # body | copy | opinion | stub | language | empty
+    copy_of: int | None = None  # index of the original for role "copy"
+    sentences: list[Sentence] = field(default_factory=list)
+
+
+@dataclass
+class Passage:
+    """A written sentence and the articles (indices) that support it."""
+
+    text: str
+    citations: list[int]
+
+
+@dataclass
+class Draft:
+    headline: str
+    highlights: list[Passage]
+    story: list[Passage]
+    backend: str = "extractive"
+    version: str = VERSION
+
+
+# ---------------------------------------------------------------------------------------------
+# Sentence checks
+
+_PRONOUN_START = re.compile(
+    r"^\(?\s*(?:he|she|they|it|this|that|these|those|his|her|hers|their|theirs|its|him|"
+    r"them|we|i|our|us|you|your|such|both|but|and|or|so|also|however|still|yet|instead|"
+    r"meanwhile|moreover|furthermore|additionally|then|which|who|another|others|"
+    r"that's|it's|they're|he's|she's|er|sie|es|dies|dieser|diese|dieses|aber|und|doch|"
+    r"él|ella|ellos|pero|il|elle|ils|elles|mais)\b",
+    re.IGNORECASE,
+)
+_FIRST_PERSON = re.compile(
+    r"\b(?:I|I'm|I've|I'd|I'll|me|my|mine|we|We|we're|We're|we've|We've|our|Our|ours|us)\b"
+)
+_QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|‘[^’]*’|«[^»]*»|„[^“”]*[“”]")
+_LOWER_WORD = re.compile(r"[^\W\d_]+")
+#: Verbs and phrases that name a speaker ("said", "according to"), team-written.
+ATTRIBUTION_WORDS = frozenset(
+    """
+    said says say saying told tells stated states announced announces added adds wrote writes
+    tweeted posted claimed claims alleged alleges argued argues confirmed confirms reported
+    reports noted notes explained acknowledged insisted insists warned warns called calls
+    calling described asked testified denied denies disputed rejected responded countered
+    sagte sagt erklärte teilte dijo según afirmó selon
+    """.split()
+)
+_ATTRIBUTION_PHRASES = ("according to", "a déclaré", "a dit")
+#: Words of a counter-account ("denied", "rejected"), team-written; prefixes end with "*".
+_DISPUTE_PREFIXES = (
+    "deny",
+    "denie",
+    "denial",
+    "disput",
+    "reject",
+    "dismiss",
+    "refut",
+    "contradict",
+    "insist",
+    "disagree",
+    "bestritt",
+    "bestreit",
+    "negó",
+    "rechaz",
+    "dément",
+    "démenti",
+)
+_DISPUTE_START = re.compile(r"\b(?:" + "|".join(_DISPUTE_PREFIXES) + ")")
+_DISPUTE_WORDS = frozenset({"counter", "counters", "countered"})
+_DISPUTE_PHRASES = ("pushed back", "push back", "pushes back", "no evidence", "without evidence")
+_DISMISSAL = frozenset("false baseless untrue inaccurate misleading fabricated".split())
+_BUT_SAID = re.compile(r"\bbut\b.{0,120}\b(?:said|says|insisted|argued|maintained)\b", re.I)
+_END = re.compile(r"[.!…][\"”’'»)\]]*$|[\"”’»]$")
+
+
+def _balanced(text: str) -> bool:
+    if text.count("“") != text.count("”"):
+        return False
+    if text.count('"') % 2:
+        return False
+    if text.count("«") != text.count("»"):
+        return False
+    return text.count("(") == text.count(")")
+
+
+def attributed(text: str) -> bool:
+    """Whether the sentence names a speaker ("said", "told", "according to")."""
+    low = text.lower()
+    if any(p in low for p in _ATTRIBUTION_PHRASES):
+        return True
+    return not ATTRIBUTION_WORDS.isdisjoint(_LOWER_WORD.findall(low))
+
+
+def disputes(text: str) -> bool:
+    """Whether the sentence carries a counter-account ("denied", "rejected", "but X said")."""
+    low = text.lower()
+    words = set(_LOWER_WORD.findall(low))
+    if not _DISPUTE_WORDS.isdisjoint(words) or any(p in low for p in _DISPUTE_PHRASES):
+        return True
+    if _DISPUTE_START.search(low):
+        return True
+    if ("called" in words or "calling" in words) and not _DISMISSAL.isdisjoint(words):
+        return True
+    return "but" in words and bool(_BUT_SAID.search(text))
+
+
+def usable(text: str, *, opinion: bool = False, max_words: int = SENTENCE_MAX_WORDS) -> bool:
+    """Whether a sentence can be quoted on its own (see the module docstring, step 3)."""
+    words = text.split()
+    if not SENTENCE_MIN_WORDS <= len(words) <= max_words:
+        return False
+    first = text.lstrip("\"“‘'(«„")[:1]
+    if not first or not (first.isupper() or first.isdigit()):
+        return False
+    if not _END.search(text) or text.rstrip("\"”’'») ").endswith(("?", ":")):
+        return False
+    if text.upper() == text:
+        return False
+    if not _balanced(text) or is_debris(text):
+        return False
+    if text[:1] not in '"“‘«„' and _PRONOUN_START.match(text):
+        return False  # (a pronoun inside an opening quote is the speaker's own)
+    # a quote needs a speaker; a short quoted term or title ("Black Codes") does not
+    spans = [m.group(0) for m in _QUOTED.finditer(text)]
+    quoted = any(len(q.split()) > 4 for q in spans) or text[:1] in '"“‘«„'
+    if quoted and not attributed(_QUOTED.sub(" ", text)):
+        return False
+    if not opinion:
+        if _FIRST_PERSON.search(_QUOTED.sub(" ", text)):
+            return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Vectors
+
+
+class _Space:
+    """TF-IDF space of one story: vocabulary, IDF, sentence and document vectors."""
+
+    def __init__(self, docs: list[Doc], sentences: list[Sentence]):
+        vocab: dict[str, int] = {}
+        doc_words: list[list[str]] = []
+        for d in docs:
+            words = content_words(d.title)
+            for s in d.sentences[:MAX_SENTENCES]:
+                words.extend(s.words)
+            doc_words.append(words)
+            for w in words:
+                if w not in vocab:
+                    vocab[w] = len(vocab)
+        for s in sentences:
+            for w in s.words:
+                if w not in vocab:
+                    vocab[w] = len(vocab)
+        self.vocab = vocab
+        n_docs = max(1, len(docs))
+        df = np.zeros(len(vocab), dtype=np.float32)
+        for words in doc_words:
+            for w in set(words):
+                df[vocab[w]] += 1
+        self.idf = (np.log((1.0 + n_docs) / (1.0 + df)) + 1.0).astype(np.float32)
+        self.doc_vectors = np.zeros((len(docs), len(vocab)), dtype=np.float32)
+        for i, words in enumerate(doc_words):
+            counts: dict[int, int] = defaultdict(int)
+            for w in words:
+                counts[vocab[w]] += 1
+            if counts:
+                idx = np.fromiter(counts.keys(), dtype=np.int64)
+                tf = np.fromiter(counts.values(), dtype=np.float32)
+                self.doc_vectors[i, idx] = (1.0 + np.log(tf)) * self.idf[idx]
+        self.doc_vectors = _rows_normalised(self.doc_vectors)
+
+    def binary(self, word_lists: list[list[str]]) -> np.ndarray:
+        """Rows of IDF weights where a word is present (0 elsewhere)."""
+        m = np.zeros((len(word_lists), len(self.vocab)), dtype=np.float32)
+        for i, words in enumerate(word_lists):
+            idx = [self.vocab[w] for w in set(words) if w in self.vocab]
+            if idx:
+                m[i, idx] = self.idf[idx]
+        return m
+
+
+def _rows_normalised(m: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return m / norms
+
+
+@dataclass
+class _Mats:
+    """Sentence matrices of one story (rows: sentences of the body docs and their copies)."""
+
+    weights: np.ndarray  # IDF weight where a word is present
+    present: np.ndarray  # 1.0 where a word is present
+    totals: np.ndarray  # sum of a row's weights
+    counts: np.ndarray  # number of distinct words in a row
+    unit: np.ndarray  # weights, L2-normalised rows
+
+    def inside(self, a: int, rows: np.ndarray) -> np.ndarray:
+        """How much of sentence ``a``'s content (IDF-weighted) is inside each of ``rows``."""
+        return (self.present[rows] @ self.weights[a]) / self.totals[a]
+
+
+# ---------------------------------------------------------------------------------------------
+# The writer
+
+
+_POOLS: list = []
+
+
+@contextmanager
+def _one_blas_thread():
+    """Run the small matrix products single-threaded: on a busy machine, BLAS threads that
+    wait for each other cost more than they save on matrices this size (threadpoolctl, when
+    installed; otherwise nothing changes)."""
+    if not _POOLS:
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            _POOLS.append(ThreadpoolController())
+        except ImportError:
+            _POOLS.append(None)
+    if _POOLS[0] is None:
+        yield
+        return
+    with _POOLS[0].limit(limits=1, user_api="blas"):
+        yield
+
+
+@dataclass
+class _Candidate:
+    sentence: Sentence
+    doc: Doc
+    row: int  # row in the sentence matrices
+    relevance: float = 0.0
+    centrality: float = 0.0
+    echo: float = 0.0
+    n_words: int = 0
+    usable: bool = True
+    dispute: bool = False
+    text: str = ""  # what is shown: the sentence, or its first clause for a highlight
+
+
+class ExtractiveWriter:
+    """Writes headline, highlights and story by selecting the sources' own sentences."""
+
+    backend = "extractive"
+    version = VERSION
+
+    def write(self, docs: list[Doc]) -> Draft:
+        """A draft from the story's docs. Only docs with role ``body`` give sentences; docs
+        with role ``copy`` (syndicated copies) are cited as support."""
+        with _one_blas_thread():
+            return self._write(docs)
+
+    def _write(self, docs: list[Doc]) -> Draft:
+        body = [d for d in docs if d.role == "body" and d.sentences]
+        copies = [d for d in docs if d.role == "copy" and d.sentences]
+        if not body:
+            return Draft(headline=self.headline(docs, [], None), highlights=[], story=[])
+        # a sentence budget for the whole story bounds the cost of many long articles
+        cap = max(MIN_SENTENCES, min(MAX_SENTENCES, SENTENCE_BUDGET // (len(body) + len(copies))))
+        body = [replace(d, sentences=d.sentences[:cap]) for d in body]
+        copies = [replace(d, sentences=d.sentences[:cap]) for d in copies]
+        support = body + copies
+        sentences = [s for d in support for s in d.sentences[:MAX_SENTENCES]]
+        space = _Space(body, sentences)
+        rows = {id(s): i for i, s in enumerate(sentences)}
+        weights = space.binary([s.words for s in sentences])
+        totals = weights.sum(axis=1)
+        totals[totals == 0] = 1.0
+        m = _Mats(
+            weights=weights,
+            present=(weights > 0).astype(np.float32),
+            totals=totals,
+            counts=np.maximum((weights > 0).sum(axis=1), 1).astype(np.float32),
+            unit=_rows_normalised(weights),
+        )
+
+        # centroid: each outlet weighs the same
+        per_outlet: dict[str, int] = defaultdict(int)
+        for d in body:
+            per_outlet[d.outlet] += 1
+        centroid = np.zeros(len(space.vocab), dtype=np.float32)
+        for i, d in enumerate(body):
+            centroid += space.doc_vectors[i] / per_outlet[d.outlet]
+        norm = float(np.linalg.norm(centroid))
+        if norm:
+            centroid /= norm
+
+        candidates = [
+            _Candidate(sentence=s, doc=d, row=rows[id(s)], text=s.text)
+            for d in body
+            for s in d.sentences[:MAX_SENTENCES]
+        ]
+        centrality = m.unit @ centroid
+        for c in candidates:
+            c.usable = usable(c.sentence.text)
+            c.centrality = float(centrality[c.row])
+        candidates = [c for c in candidates if c.usable and c.centrality > 0]
+        echo = self._echo(candidates, support, m)
+        for c, e in zip(candidates, echo, strict=True):
+            text = c.sentence.text
+            c.n_words = len(text.split())
+            c.dispute = disputes(text)
+            c.echo = float(e)
+            lead = 1.0 / math.sqrt(1.0 + c.sentence.position)
+            c.relevance = c.centrality + ECHO_WEIGHT * c.echo + POSITION_WEIGHT * lead
+            if attributed(text):
+                c.relevance += ATTRIBUTION_BONUS
+            if c.dispute:
+                c.relevance += DISPUTE_BONUS
+            charged = charged_terms_in(_QUOTED.sub(" ", text))
+            if charged:  # the author's own judgement, not the news
+                c.relevance -= LOADED_PENALTY + CHARGED_PENALTY * (len(charged) - 1)
+
+        pool = candidates
+        pool.sort(key=lambda c: (-c.relevance, c.doc.index, c.sentence.position))
+        short = []
+        for c in pool:
+            if c.n_words <= HIGHLIGHT_MAX_WORDS:
+                short.append(c)
+            elif trimmed := trim(c.sentence.text, HIGHLIGHT_MAX_WORDS):
+                short.append(replace(c, text=trimmed, n_words=len(trimmed.split())))
+        highlights = self._select(
+            short,
+            m,
+            limit_words=None,
+            count=HIGHLIGHTS,
+            max_words=HIGHLIGHT_MAX_WORDS,
+            redundant=HIGHLIGHT_REDUNDANT,
+            plain=HIGHLIGHT_PLAIN,
+        )
+        story = self._select(
+            pool,
+            m,
+            limit_words=STORY_TARGET,
+            count=None,
+            max_words=SENTENCE_MAX_WORDS,
+            redundant=REDUNDANT_OVERLAP,
+            plain=STORY_PLAIN,
+        )
+        story = self._add_counter_accounts(story, pool, m)
+        story = self._order(story, m)
+        highlights.sort(key=lambda c: (-c.relevance, c.doc.index, c.sentence.position))
+        citations = self._citations(highlights + story, support, m, rows)
+
+        top = story[0] if story else (highlights[0] if highlights else None)
+        return Draft(
+            headline=self.headline(docs, body, top, centroid=centroid, space=space),
+            highlights=[Passage(c.text, citations[id(c)]) for c in highlights],
+            story=[Passage(c.text, citations[id(c)]) for c in story],
+        )
+
+    # -- scoring ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _echo(candidates: list[_Candidate], support: list[Doc], m: _Mats) -> np.ndarray:
+        """Per candidate: mean over the other outlets of the best IDF-weighted overlap."""
+        outlets = sorted({d.outlet for d in support})
+        if len(outlets) < 2 or not candidates:
+            return np.zeros(len(candidates), dtype=np.float32)
+        index = {o: i for i, o in enumerate(outlets)}
+        outlet_idx = np.array(
+            [index[d.outlet] for d in support for _s in d.sentences[:MAX_SENTENCES]],
+            dtype=np.int64,
+        )
+        rows = np.array([c.row for c in candidates], dtype=np.int64)
+        # only words reported by at least two outlets can overlap across outlets
+        by_outlet = np.zeros((len(outlets), m.weights.shape[1]), dtype=bool)
+        for i in range(len(outlets)):
+            by_outlet[i] = m.present[outlet_idx == i].any(axis=0)
+        shared = np.flatnonzero(by_outlet.sum(axis=0) >= 2)
+        if shared.size == 0:
+            return np.zeros(len(candidates), dtype=np.float32)
+        inter = m.weights[np.ix_(rows, shared)] @ m.present[:, shared].T
+        overlap = inter / m.totals[rows][:, None]
+        cand_outlet = outlet_idx[rows]
+        echo = np.zeros(len(candidates), dtype=np.float32)
+        for i in range(len(outlets)):
+            best = overlap[:, outlet_idx == i].max(axis=1)
+            best[cand_outlet == i] = 0.0
+            echo += best
+        return echo / (len(outlets) - 1)
+
+    def _select(self, pool, m: _Mats, *, limit_words, count, max_words, redundant, plain=False):
+        """Maximal marginal relevance over ``pool`` (sorted by relevance, best first)."""
+        if not pool:
+            return []
+        floor = RELEVANCE_FLOOR * pool[0].relevance
+        remaining = [c for c in pool if c.n_words <= max_words and c.relevance >= floor]
+        if not remaining:
+            return []
+        rows = np.array([c.row for c in remaining], dtype=np.int64)
+        relevance = np.array([c.relevance for c in remaining], dtype=np.float64)
+        n_words = np.array([c.n_words for c in remaining], dtype=np.int64)
+        outlets = sorted({c.doc.outlet for c in remaining})
+        outlet_of = np.array([outlets.index(c.doc.outlet) for c in remaining], dtype=np.int64)
+        keys = [" ".join(c.sentence.text.lower().split()) for c in remaining]
+        used = np.zeros(len(outlets), dtype=np.float64)
+        max_sim = np.zeros(len(remaining), dtype=np.float64)
+        max_inside = np.zeros(len(remaining), dtype=np.float64)
+        alive = np.ones(len(remaining), dtype=bool)
+        chosen: list[_Candidate] = []
+        words = 0
+        while True:
+            if count is not None and len(chosen) >= count:
+                break
+            if limit_words is not None and words >= limit_words:
+                break
+            mask = alive & (max_inside < redundant)
+            if limit_words is not None:
+                mask &= words + n_words <= STORY_MAXIMUM
+            if not mask.any():
+                break
+            score = MMR_LAMBDA * relevance - (1 - MMR_LAMBDA) * max_sim - 0.05 * used[outlet_of]
+            score[~mask] = -np.inf
+            j = int(np.argmax(score))  # ties: the first, i.e. the pool's order
+            best = remaining[j]
+            chosen.append(best)
+            words += best.n_words
+            used[outlet_of[j]] += 1
+            alive[j] = False
+            for i, key in enumerate(keys):
+                if key == keys[j]:
+                    alive[i] = False
+            cols = np.flatnonzero(m.present[best.row])  # the chosen sentence's words
+            block = np.ix_(rows, cols)
+            max_sim = np.maximum(max_sim, m.unit[block] @ m.unit[best.row, cols])
+            inside = m.weights[block].sum(axis=1) / m.totals[rows]
+            if plain:  # unweighted too: common words count as much as rare ones
+                inside = np.maximum(inside, m.present[block].sum(axis=1) / m.counts[rows])
+            max_inside = np.maximum(max_inside, inside)
+        return chosen
+
+    def _add_counter_accounts(self, story, pool, m: _Mats):
+        """Keep a counter-account (a denial, a rejection) when the story has none."""
+        if not story or any(c.dispute for c in story):
+            return story
+        chosen = {id(c) for c in story}
+        words = sum(c.n_words for c in story)
+        for c in pool:
+            if not c.dispute or id(c) in chosen or c.n_words > SENTENCE_MAX_WORDS:
+                continue
+            others = [s for s in story if s.doc.outlet != c.doc.outlet]
+            if not others:
+                continue
+            if float(m.inside(c.row, np.array([s.row for s in others])).max()) < 0.2:
+                continue  # not about what the story says
+            if float(m.inside(c.row, np.array([s.row for s in story])).max()) >= (
+                REDUNDANT_OVERLAP
+            ):
+                continue
+            while words + c.n_words > STORY_MAXIMUM:
+                drop = min(
+                    (s for s in story[1:] if not s.dispute),
+                    key=lambda s: s.relevance,
+                    default=None,
+                )
+                if drop is None:
+                    break
+                story = [s for s in story if s is not drop]
+                words -= drop.n_words
+            if words + c.n_words <= STORY_MAXIMUM:
+                return story + [c]
+        return story
+
+    def _order(self, story, m: _Mats):
+        """Leads first (by position in their article), the most relevant lead on top; a
+        counter-account right after the claim it answers."""
+        if not story:
+            return story
+        ordered = sorted(
+            story,
+            key=lambda c: (min(c.sentence.position, 6), -c.relevance, c.doc.index),
+        )
+        first = min(c.sentence.position for c in story)
+        top = max(
+            (c for c in story if c.sentence.position == first),
+            key=lambda c: (c.relevance, -c.doc.index),
+        )
+        ordered.remove(top)
+        ordered.insert(0, top)
+        for c in [c for c in ordered if c.dispute]:
+            claims = [s for s in ordered if s.doc.outlet != c.doc.outlet and not s.dispute]
+            if not claims:
+                continue
+            overlap = m.inside(c.row, np.array([s.row for s in claims], dtype=np.int64))
+            j = int(np.argmax(overlap))
+            if float(overlap[j]) < 0.2:
+                continue
+            ordered.remove(c)
+            ordered.insert(ordered.index(claims[j]) + 1, c)
+        # a quote stays after the sentence it follows in its article
+        for c in sorted(ordered, key=lambda c: (c.doc.index, c.sentence.position)):
+            if not _QUOTED.search(c.text) or c is ordered[0]:
+                continue
+            before = [
+                s
+                for s in ordered
+                if s.doc.index == c.doc.index and s.sentence.position == c.sentence.position - 1
+            ]
+            if before:
+                ordered.remove(c)
+                ordered.insert(ordered.index(before[0]) + 1, c)
+        return ordered
+
+    @staticmethod
+    def _citations(chosen, support, m: _Mats, rows) -> dict[int, list[int]]:
+        """Per chosen candidate: the indices of the docs that support it."""
+        if not chosen:
+            return {}
+        sel = np.array([c.row for c in chosen], dtype=np.int64)
+        inside = (m.present @ m.weights[sel].T) / m.totals[sel][None, :]  # sentences x chosen
+        doc_rows = {
+            d.index: np.array([rows[id(s)] for s in d.sentences[:MAX_SENTENCES]], dtype=np.int64)
+            for d in support
+        }
+        doc_numbers = {
+            d.index: {w for s in d.sentences for w in s.words if w[:1].isdigit()} for d in support
+        }
+        doc_text = {d.index: " ".join(d.text.split()) for d in support}
+        out: dict[int, list[int]] = {}
+        for k, c in enumerate(chosen):
+            cited = [c.doc.index]
+            own_numbers = {w for w in c.sentence.words if w[:1].isdigit()}
+            text_norm = " ".join(c.sentence.text.split())
+            for d in support:
+                if d.index in cited:
+                    continue
+                if (d.role == "copy" and d.copy_of == c.doc.index) or text_norm in doc_text[
+                    d.index
+                ]:
+                    cited.append(d.index)
+                    continue
+                r = doc_rows[d.index]
+                if r.size and float(inside[r, k].max()) >= CITE_OVERLAP:
+                    if own_numbers <= doc_numbers[d.index]:
+                        cited.append(d.index)
+            out[id(c)] = cited
+        return out
+
+    # -- headline ---------------------------------------------------------------------------
+
+    def headline(self, docs, body, top, *, centroid=None, space=None) -> str:
+        outlet_names = {d.outlet for d in docs if d.outlet}
+        titles = []
+        for d in body or [d for d in docs if d.role in ("body", "copy", "stub", "empty")]:
+            title = clean_headline(d.title, outlet_names | {_host_word(d.url)})
+            if title and headline_ok(title, outlet_names):
+                titles.append((d, title))
+        if titles:
+            if space is not None and centroid is not None:
+                vecs = _rows_normalised(space.binary([content_words(t) for _d, t in titles]))
+                scores = vecs @ centroid
+                best = int(np.argmax(scores))
+                if float(scores[best]) > 0:
+                    return titles[best][1]
+            return titles[0][1]
+        if top is not None:
+            compressed = compress(top.sentence.text)
+            if compressed:
+                return compressed
+        for d in docs:  # any title (opinion too) that passes the checks once shortened
+            title = _truncate(clean_headline(d.title, outlet_names | {_host_word(d.url)}))
+            if headline_ok(title, outlet_names):
+                return title
+        return ""
+
+
+_TRIM_AT = re.compile(
+    r",\s+(?:which|who|as|while|after|amid|following|including|marking|making|bringing|"
+    r"sending|prompting|days after|hours after|weeks after|a move|a decision|the latest|"
+    r"the first|in a|in an|with|where|when|despite)\s"
+    r"|;\s|\s[—–]\s|\s(?:as|after|amid|while|following)\s"
+)
+
+
+_DANGLING = re.compile(
+    r"\b(?:a|an|the|about|just|shortly|soon|only|even|long|right|immediately|days?|weeks?|"
+    r"months?|years?|hours?|minutes?|moments?|decades?|not|than|so|such|same|well|much)$",
+    re.IGNORECASE,
+)
+
+
+def trim(sentence: str, max_words: int) -> str | None:
+    """The sentence cut after its main clause (<= ``max_words``), or None when it cannot be
+    cut safely: the tail must hold no speaker and no quote, the head must be balanced and
+    have at least 10 words."""
+    best = None
+    for m in _TRIM_AT.finditer(sentence):
+        head = sentence[: m.start()].rstrip(" ,;")
+        tail = sentence[m.start() :]
+        n = len(head.split())
+        if n > max_words:
+            break
+        if n < 10 or attributed(tail) or _QUOTED.search(tail) or any(q in tail for q in '"“”'):
+            continue
+        if not _balanced(head) or _PRONOUN_START.match(head) or _DANGLING.search(head):
+            continue
+        best = head
+    if best is None:
+        return None
+    return best.rstrip(".") + "."
+
+
+# ---------------------------------------------------------------------------------------------
+# Headline helpers
+
+_LABEL_PREFIX = re.compile(
+    r"^(?:breaking(?: news)?|live(?: updates?)?|watch|video|update[d]?|exclusive|opinion|"
+    r"analysis|editorial|commentary|just in|developing|photos?|listen|podcast|explainer|"
+    r"fact check)\s*[:|\-–—]\s*",
+    re.IGNORECASE,
+)
+_SUFFIX = re.compile(r"\s+[|\-–—:]\s+([^|\-–—:]{2,60})$")
+_QUESTION = re.compile(r"\?\s*$")
+
+
+def _host_word(url: str) -> str:
+    m = re.match(r"^[a-z]+://(?:www\.)?([^/:]+)", url or "", re.IGNORECASE)
+    if not m:
+        return ""
+    parts = m.group(1).lower().split(".")
+    return parts[-2] if len(parts) >= 2 else parts[0]
+
+
+@lru_cache(maxsize=4096)
+def _squash(text: str) -> str:
+    return re.sub(r"[^\w]", "", text.lower())
+
+
+def clean_headline(title: str, outlet_names: set[str]) -> str:
+    """A title without outlet suffixes (" - CNN", " | Reuters"), labels ("LIVE:") and a
+    trailing full stop."""
+    title = " ".join((title or "").split())
+    names = {_squash(n) for n in outlet_names if n and len(_squash(n)) >= 2}
+    for _ in range(3):
+        m = _SUFFIX.search(title)
+        if not m:
+            break
+        tail = _squash(m.group(1))
+        brandish = " | " in m.group(0) or any(n in tail or tail in n for n in names if tail)
+        if not brandish:
+            break
+        title = title[: m.start()].rstrip()
+    title = _LABEL_PREFIX.sub("", title).strip()
+    if title.endswith(".") and not title.endswith(("..", "U.S.", "U.K.", "Jr.", "Inc.")):
+        title = title[:-1].rstrip()
+    return title
+
+
+def headline_ok(title: str, outlet_names: set[str] = frozenset()) -> bool:
+    """The neutrality checks for a headline (see the module docstring, step 7)."""
+    if not title or len(title) > HEADLINE_MAX_CHARS or len(title.split()) < 4:
+        return False
+    if _QUESTION.search(title) or "!" in title:
+        return False
+    letters = [ch for ch in title if ch.isalpha()]
+    if letters and sum(ch.isupper() for ch in letters) > 0.6 * len(letters):
+        return False
+    if title[:1] in "\"“‘'«„":
+        return False
+    if loaded_terms_in(title):
+        return False
+    if _FIRST_PERSON.search(_QUOTED.sub(" ", title)):
+        return False
+    low = f" {_squash_spaces(title)} "
+    for name in outlet_names:
+        n = _squash_spaces(name)
+        if len(n) >= 3 and f" {n} " in low:
+            return False
+    return True
+
+
+def _squash_spaces(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
+
+
+_CLAUSE = re.compile(
+    r",\s+(?:which|who|where|while|as|after|before|amid|saying|according to|but|and)\b|"
+    r",\s+(?:a|an|the)\s[^,]{0,50}\s(?:said|says)\b|"
+    r";|\s[—–]\s|\s+(?:after|amid|as|while|because|despite)\s"
+)
+
+
+_TRAILING_ATTRIBUTION = re.compile(
+    r",\s+(?:[^,\"“”]{0,60}?\s)?(?:said|says|told [^,]{1,40}|reported|announced|"
+    r"according to [^,]{1,60})(?:\s+(?:on|late|early)?\s*\w+day)?\s*$"
+    r"|,?\s+according to [^,]{1,60}$"
+)
+_WEAK_END = frozenset("a an the of to and or in on at for with by from as that".split())
+
+
+def _truncate(text: str, limit: int = HEADLINE_MAX_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    words = text[: limit - 1].rsplit(" ", 1)[0].split()
+    while len(words) > 1 and (words[-1].lower() in _WEAK_END or words[-1][-1] in ",;:-–—"):
+        words.pop()
+    return " ".join(words).rstrip(",;:-–— ") + "…"
+
+
+def compress(sentence: str) -> str:
+    """A headline from a sentence: the first clause that says what happened, <= 90 chars."""
+    text = " ".join(sentence.split()).rstrip()
+    text = re.sub(r"[.!]+([\"”’']*)$", r"\1", text)
+    if len(text) <= HEADLINE_MAX_CHARS and headline_ok(text):
+        return text
+    bare = _TRAILING_ATTRIBUTION.sub("", text)  # a headline states the news, not who said it
+    if bare != text and len(bare.split()) >= 5:
+        if len(bare) <= HEADLINE_MAX_CHARS and headline_ok(bare):
+            return bare
+        text = bare
+    best = ""
+    for m in _CLAUSE.finditer(text):  # the longest head that fits
+        head = text[: m.start()].rstrip(" ,;")
+        if len(head) > HEADLINE_MAX_CHARS:
+            break
+        if len(head.split()) >= 5 and _balanced(head) and headline_ok(head):
+            best = head
+    if best:
+        return best
+    short = _truncate(text)
+    return short if headline_ok(short) else ""
