@@ -291,10 +291,29 @@ def fetch(obj, all_sources):
     )
 
 
+def _host_port(fn):
+    fn = click.option("--port", default=8000, show_default=True, help="Port to serve on.")(fn)
+    return click.option(
+        "--host", default="127.0.0.1", show_default=True, help="Address to serve on."
+    )(fn)
+
+
 @main.command()
-@click.option("--once", is_flag=True, help="Poll the due sources once and stop.")
+@_host_port
 @click.pass_obj
-def run(obj, once):
+def serve(obj, host, port):
+    """Serve the site, the JSON API (/api/v1/) and the Atom feeds."""
+    from .web.app import make_server
+
+    click.echo(f"newsloom {__version__}: serving http://{host}:{port}/ (Ctrl-C to stop)")
+    make_server(obj.settings, host, port, obj.engine).run()
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Poll, cluster and write once, then stop (no site).")
+@_host_port
+@click.pass_obj
+def run(obj, once, host, port):
     """Run newsloom: poll the sources, cluster new articles into stories, write their pages."""
     from .pipeline import run_forever
     from .store.sources import source_count
@@ -308,9 +327,10 @@ def run(obj, once):
         click.echo(f"no sources configured: using the {new} shipped default sources")
     with obj.engine.connect() as conn:
         count = source_count(conn)
+    where = "" if once else f", site at http://{host}:{port}/"
     click.echo(
-        f"newsloom {__version__}: polling {count} sources, data in {obj.settings.data_dir} "
-        "(Ctrl-C to stop)"
+        f"newsloom {__version__}: polling {count} sources, data in {obj.settings.data_dir}"
+        f"{where} (Ctrl-C to stop)"
     )
 
     def report(results, clustered, written) -> None:
@@ -323,10 +343,28 @@ def run(obj, once):
                 f"{written.written} pages written"
             )
 
+    async def main_loop() -> None:
+        if once:
+            await run_forever(obj.engine, obj.settings, once=True, report=report)
+            return
+        from .web.app import make_server
+
+        server = make_server(obj.settings, host, port, obj.engine)
+        poller = asyncio.create_task(run_forever(obj.engine, obj.settings, report=report))
+        try:
+            await server.serve()  # returns on Ctrl-C / SIGTERM (uvicorn handles the signals)
+        finally:
+            poller.cancel()
+            try:
+                await poller
+            except asyncio.CancelledError:
+                pass
+
     try:
-        asyncio.run(run_forever(obj.engine, obj.settings, once=once, report=report))
+        asyncio.run(main_loop())
     except KeyboardInterrupt:
-        click.echo("stopped")
+        pass
+    click.echo("stopped")
 
 
 # --- stories -------------------------------------------------------------------------------

@@ -78,6 +78,11 @@ class Settings:
         300.0,
         "`newsloom run` rewrites a story's page only after it has had no new article this long.",
     )
+    api_token: str | None = _setting(
+        None,
+        "Bearer token that enables the API's write endpoints (POST /api/v1/sources, "
+        "/api/v1/refresh); unset: they answer 403.",
+    )
     log_level: str = _setting("INFO", "Logging level: DEBUG, INFO, WARNING, ERROR.")
 
     @property

@@ -1,0 +1,347 @@
+"""HTTP plumbing shared by pages, API and feeds: rendered responses, validators, the cache.
+
+Every GET view builds a :class:`Rendered` (body, type, validators) from the database. Built
+responses are kept in a small LRU keyed by the request and the *data version*, a cheap
+fingerprint of the database re-read at most every ``recheck_seconds``; when the data changes
+the cache is dropped. A response is therefore at most ``recheck_seconds`` stale, and a hit
+costs no database work at all.
+
+Conditional GET: every response carries an ``ETag`` (a hash of its body, weak because gzip
+may re-encode it) and, where the data has a time, ``Last-Modified``; ``If-None-Match`` and
+``If-Modified-Since`` answer 304.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import hashlib
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ..errors import NewsloomError
+from . import queries
+
+log = logging.getLogger(__name__)
+
+#: Bodies smaller than this are sent as they are.
+GZIP_MIN = 1000
+#: Responses built concurrently (in worker threads) on cache misses.
+BUILDERS = 4
+#: Bytes of responses each of the two caches may hold (they share most of them).
+CACHE_BYTES = 48 * 1024 * 1024
+
+
+class Unauthorized(NewsloomError):
+    """A state-changing request without the right bearer token."""
+
+    status = 401
+
+
+class Forbidden(NewsloomError):
+    """State-changing endpoints are disabled (no ``api_token`` is set)."""
+
+    status = 403
+
+
+def http_date(dt: datetime) -> str:
+    return format_datetime(dt.astimezone(UTC).replace(microsecond=0), usegmt=True)
+
+
+@dataclass
+class Rendered:
+    """A built response: what the cache keeps and every request gets a copy of."""
+
+    body: bytes
+    media_type: str
+    status: int = 200
+    last_modified: datetime | None = None
+    cache_control: str = "public, max-age=30"
+    headers: dict[str, str] = field(default_factory=dict)
+    etag: str = ""
+    _gz: bytes | None = None
+    _headers: dict | None = None
+
+    def __post_init__(self) -> None:
+        if not self.etag:
+            self.etag = 'W/"' + hashlib.sha1(self.body).hexdigest()[:20] + '"'
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self._gz or b"")
+
+    def gz(self) -> bytes:
+        if self._gz is None:
+            self._gz = gzip.compress(self.body, compresslevel=6, mtime=0)
+        return self._gz
+
+    def validators(self) -> dict[str, str]:
+        out = {"ETag": self.etag, "Cache-Control": self.cache_control}
+        if self.last_modified is not None:
+            out["Last-Modified"] = http_date(self.last_modified)
+        return out
+
+    def _raw(self, kind: str) -> list[tuple[bytes, bytes]]:
+        """Header lists built once per response: "plain", "gzip" or "304"."""
+        if self._headers is None:
+            base = dict(self.headers)
+            if self.status == 200:
+                base.update(self.validators())
+            common = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in base.items()]
+            media = (b"content-type", self.media_type.encode("latin-1"))
+            vary = (b"vary", b"Accept-Encoding")
+            length = str(len(self.body)).encode()
+            self._headers = {
+                "304": common,
+                "plain": [*common, vary, media, (b"content-length", length)],
+            }
+            if len(self.body) >= GZIP_MIN:
+                gz = self.gz()
+                self._headers["gzip"] = [
+                    *common,
+                    vary,
+                    media,
+                    (b"content-encoding", b"gzip"),
+                    (b"content-length", str(len(gz)).encode()),
+                ]
+        return self._headers[kind]
+
+    def respond(self, request: Request) -> Response:
+        if self.status == 200 and not_modified(request, self.etag, self.last_modified):
+            return Prepared(b"", 304, list(self._raw("304")))
+        if len(self.body) >= GZIP_MIN and "gzip" in request.headers.get("accept-encoding", ""):
+            return Prepared(self.gz(), self.status, list(self._raw("gzip")))
+        return Prepared(self.body, self.status, list(self._raw("plain")))
+
+
+class Prepared(Response):
+    """A response whose body and header list are already built (the cache's hit path)."""
+
+    def __init__(self, body: bytes, status: int, raw_headers: list[tuple[bytes, bytes]]):
+        self.status_code = status
+        self.background = None
+        self.body = body
+        self.raw_headers = raw_headers
+
+
+def _etags(header: str) -> set[str]:
+    return {t.strip().removeprefix("W/") for t in header.split(",") if t.strip()}
+
+
+def not_modified(request: Request, etag: str, last_modified: datetime | None) -> bool:
+    """RFC 9110: If-None-Match wins (weak comparison); else If-Modified-Since."""
+    inm = request.headers.get("if-none-match")
+    if inm is not None:
+        tags = _etags(inm)
+        return "*" in tags or etag.removeprefix("W/") in tags
+    ims = request.headers.get("if-modified-since")
+    if ims and last_modified is not None:
+        try:
+            since = parsedate_to_datetime(ims)
+        except (TypeError, ValueError):
+            return False
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        return last_modified.replace(microsecond=0) <= since
+    return False
+
+
+class ResponseCache:
+    """A thread-safe LRU (of Rendered responses), bounded by entries and by ``.size`` bytes."""
+
+    def __init__(self, max_entries: int = 2048, max_bytes: int = 64 * 1024 * 1024):
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[tuple, Any] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Any:
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return item
+
+    def put(self, key: tuple, item) -> None:
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= old.size
+            self._items[key] = item
+            self._bytes += item.size
+            while self._items and (
+                len(self._items) > self.max_entries or self._bytes > self.max_bytes
+            ):
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= dropped.size
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _raw_key(scope: Scope) -> tuple:
+    host = b""
+    for name, value in scope["headers"]:
+        if name == b"host":
+            host = value
+            break
+    return (scope["path"], scope["query_string"], host)
+
+
+@dataclass
+class RawEntry:
+    item: Rendered
+    depends: tuple[str, ...]
+    version: tuple
+    minute: int | None
+
+    @property
+    def size(self) -> int:
+        return self.item.size  # shared with the main cache: memory is at most the sum
+
+
+class FastPath:
+    """Answers a GET that was answered before, for the same data, straight from the cache.
+
+    A plain ASGI middleware in front of the router: a hit costs no routing, no parameter
+    parsing and no database work. Misses (and everything else) go on to the app, whose views
+    fill the cache through :func:`cached`.
+    """
+
+    def __init__(self, app: ASGIApp, site: Site):
+        self.app = app
+        self.site = site
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            site = self.site
+            await site.sync()
+            entry = site.raw.get(_raw_key(scope))
+            if entry is not None and site.current(entry):
+                await entry.item.respond(Request(scope))(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+class Site:
+    """What the web app shares between requests: engine, settings, front page, cache."""
+
+    def __init__(self, settings, engine: Engine, *, recheck_seconds: float = 1.0):
+        self.settings = settings
+        self.engine = engine
+        self.recheck_seconds = recheck_seconds
+        self.cache = ResponseCache(max_entries=4096, max_bytes=CACHE_BYTES)
+        #: The same responses by raw request (path, query, host): the FastPath's index.
+        self.raw = ResponseCache(max_entries=8192, max_bytes=CACHE_BYTES)
+        self.front = queries.Front()
+        self.versions: dict[str, tuple] = {}
+        self._checked = 0.0
+        self._check_lock = asyncio.Lock()
+        #: Responses built at once: more would only contend for the GIL and the pool.
+        self.builders = asyncio.Semaphore(BUILDERS)
+        self._front_lock = threading.Lock()
+        self._front_version: tuple | None = None
+        self._front_at = 0.0
+
+    def version(self, depends: tuple[str, ...]) -> tuple:
+        return tuple(self.versions.get(kind) for kind in depends)
+
+    def current(self, entry: RawEntry) -> bool:
+        if entry.minute is not None and entry.minute != int(time.time() // 60):
+            return False
+        return entry.version == self.version(entry.depends)
+
+    def _read_versions(self) -> dict[str, tuple]:
+        with self.engine.connect() as conn:
+            return queries.data_version(conn)
+
+    async def sync(self) -> None:
+        """Re-read the data versions when older than ``recheck_seconds``. Cached responses
+        of an older version are never served again (and age out of the LRU)."""
+        if time.monotonic() - self._checked < self.recheck_seconds and self.versions:
+            return
+        if self._check_lock.locked() and self.versions:
+            return  # another request is checking; serve what we have
+        async with self._check_lock:
+            if time.monotonic() - self._checked < self.recheck_seconds and self.versions:
+                return
+            self.versions = await run_in_threadpool(self._read_versions)
+            self._checked = time.monotonic()
+
+    def ranked(self, conn: Connection) -> queries.Front:
+        """The front-page snapshot, refreshed when the pages changed (or every 5 minutes,
+        as ranking decays with time)."""
+        with self._front_lock:
+            stale = time.monotonic() - self._front_at > 300
+            version = self.version(("pages",))
+            if self._front_version != version or stale:
+                self.front.refresh(conn)
+                self._front_version = version
+                self._front_at = time.monotonic()
+        return self.front
+
+    def warm_up(self) -> None:
+        """Read everything the front page ranks (later refreshes only read what changed)."""
+        try:
+            with self.engine.connect() as conn:
+                self.front.refresh(conn)
+        except Exception:  # the first request will try again and report it
+            log.warning("web warm-up failed", exc_info=True)
+
+    def build(self, fn: Callable[[Connection], Rendered]) -> Rendered:
+        with self.engine.connect() as conn:
+            item = fn(conn)
+        item._raw("plain")  # compress and build the headers once, here in the worker thread
+        return item
+
+
+def site_of(request: Request) -> Site:
+    return request.app.state.site
+
+
+async def cached(
+    request: Request,
+    key: tuple,
+    build: Callable[[Connection], Rendered],
+    *,
+    depends: tuple[str, ...] = ("pages",),
+    per_minute: bool = False,
+) -> Response:
+    """The response for ``key``: from the cache, or built in a worker thread and kept.
+
+    ``depends`` names the data the response shows (see ``queries.data_version``): it is
+    rebuilt when that changes. ``per_minute`` views show relative times ("2 h ago") and are
+    rebuilt every minute too.
+    """
+    site = site_of(request)
+    await site.sync()
+    version, minute = site.version(depends), int(time.time() // 60) if per_minute else None
+    full = (key, version, minute)
+    item = site.cache.get(full)
+    if item is None:
+        async with site.builders:  # a few builds at a time, first come first served
+            item = site.cache.get(full)  # built while this request waited?
+            if item is None:
+                item = await run_in_threadpool(site.build, build)
+                site.cache.put(full, item)
+    site.raw.put(_raw_key(request.scope), RawEntry(item, depends, version, minute))
+    return item.respond(request)
