@@ -442,7 +442,7 @@ def summarize(obj, file):
     `story` field groups them). Stores nothing."""
     from .pipeline import summarize_file
 
-    for page in summarize_file(file):
+    for page in summarize_file(file, obj.settings):
         click.echo(json.dumps(page, ensure_ascii=False))
 
 

@@ -78,6 +78,20 @@ class Settings:
         300.0,
         "`newsloom run` rewrites a story's page only after it has had no new article this long.",
     )
+    llm_base_url: str | None = _setting(
+        None,
+        "OpenAI-compatible endpoint for the LLM writer, e.g. http://127.0.0.1:11434/v1 "
+        "(Ollama); unset: extractive writer only.",
+    )
+    llm_model: str | None = _setting(
+        None, "Model name for the LLM writer; unset: the first model the endpoint lists."
+    )
+    llm_api_key: str | None = _setting(
+        None, "API key for the LLM endpoint (local servers need none)."
+    )
+    llm_timeout: float = _setting(
+        120.0, "Seconds before an LLM request times out; then the page is written extractively."
+    )
     api_token: str | None = _setting(
         None,
         "Bearer token that enables the API's write endpoints (POST /api/v1/sources, "

@@ -41,6 +41,7 @@ from .store import pages as store_pages
 from .store import sources as store_sources
 from .store import stories as store_stories
 from .store.db import transaction
+from .write.llm import writer_for
 from .write.page import SourceArticle, write_page
 
 log = logging.getLogger(__name__)
@@ -888,7 +889,9 @@ def write_story(engine: Engine, settings: Settings, story_id: int, *, force: boo
             store_pages.mark_checked(conn, story_id, latest.revision, now)
             return "unchanged"
         previous = json.loads(latest.page) if latest is not None else None
-        page = write_page(source_articles(rows), previous=previous, now=now)
+        page = write_page(
+            source_articles(rows), previous=previous, now=now, writer=writer_for(settings)
+        )
         content = page_digest(page)
         if latest is not None and latest.content_hash == content and not force:
             store_pages.mark_checked(conn, story_id, latest.revision, now)
@@ -919,7 +922,7 @@ def write_pending(
     return tally
 
 
-def summarize_file(path: Path) -> list[dict]:
+def summarize_file(path: Path, settings: Settings | None = None) -> list[dict]:
     """Pages for hand-picked articles (the import format, grouped by an optional ``story``).
 
     Nothing is stored: this is the tool for writing a page from a chosen set of articles.
@@ -954,8 +957,9 @@ def summarize_file(path: Path) -> list[dict]:
             )
         )
     pages = []
+    writer = writer_for(settings) if settings is not None else None
     for key, arts in groups.items():
-        page = write_page(arts)
+        page = write_page(arts, writer=writer)
         page["input_story"] = key or None
         pages.append(page)
     return pages

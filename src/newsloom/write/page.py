@@ -473,6 +473,7 @@ def write_page(
             "backend": draft.backend,
             "version": draft.version,
             "written_at": _iso(now),
+            **(getattr(draft, "info", None) or {}),  # the LLM writer's model, drops, fallback
         },
     }
     page["changes"] = changes_since(previous, page)
