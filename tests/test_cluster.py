@@ -7,33 +7,17 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from newsloom.cli import main
 from newsloom.store import stories as store_stories
 from newsloom.store.db import open_store, transaction
 
 sys.path.insert(0, str(Path(__file__).parent / "data" / "cluster"))
 from events import ARTICLES  # noqa: E402
+from helpers import cli  # noqa: E402
+from helpers import write_jsonl as write  # noqa: E402
 
 EXPECTED = sorted(
     sorted(a["id"] for a in ARTICLES if a["story"] == s) for s in {a["story"] for a in ARTICLES}
 )
-
-
-def cli(settings, *args):
-    env = {
-        "NEWSLOOM_DATA_DIR": str(settings.data_dir),
-        "NEWSLOOM_DATABASE_URL": settings.database_url or "",
-    }
-    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def write(path: Path, rows) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
 
 
 def exported(settings) -> list[dict]:

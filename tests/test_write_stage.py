@@ -6,12 +6,10 @@ import json
 import sys
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from newsloom.cli import main
-
 sys.path.insert(0, str(Path(__file__).parent / "data" / "cluster"))
 from events import ARTICLES  # noqa: E402
+from helpers import cli  # noqa: E402
+from helpers import write_jsonl as write  # noqa: E402
 
 PAGE_FIELDS = {
     "headline",
@@ -27,21 +25,6 @@ PAGE_FIELDS = {
     "page_status",
     "page_revision",
 }
-
-
-def cli(settings, *args):
-    env = {
-        "NEWSLOOM_DATA_DIR": str(settings.data_dir),
-        "NEWSLOOM_DATABASE_URL": settings.database_url or "",
-    }
-    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def write(path: Path, rows) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
 
 
 def stories(settings) -> dict[str, dict]:

@@ -1,0 +1,32 @@
+"""Helpers shared by the tests that drive the `newsloom` command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from newsloom.cli import main
+
+
+def cli(settings, *args, check: bool = True, **env) -> str:
+    """Run `newsloom ARGS` in-process against the settings' data dir and database."""
+    environ = {
+        "NEWSLOOM_DATA_DIR": str(settings.data_dir),
+        "NEWSLOOM_DATABASE_URL": settings.database_url or "",
+        **env,
+    }
+    result = CliRunner().invoke(main, list(args), env=environ, catch_exceptions=False)
+    if check:
+        assert result.exit_code == 0, result.output
+    return result.output
+
+
+def write_jsonl(path: Path, rows) -> Path:
+    """One JSON object a line (rows that are already strings are written as they are)."""
+    with open(path, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(row if isinstance(row, str) else json.dumps(row))
+            fh.write("\n")
+    return path
