@@ -208,29 +208,36 @@ def key_terms(title: str, text: str) -> list[str]:
         for run in runs:
             words = []
             for tok in run:
-                low = tok.lower()
-                if low in STOP_WORDS or len(tok) < 2:
+                if tok.lower() in STOP_WORDS or len(tok) < 2:
                     if words:
                         break  # "The White House" keeps going; "Biden And" stops
                     continue
                 words.append(tok)
-            if not words:
-                continue
-            if len(words) == 1:
-                tok = words[0]
-                low = tok.lower()
-                ok = _acronym(tok) or (low in inner if trusted is None else low in trusted)
-                if not ok:
+            if trusted is None:
+                segments = [words]
+            else:  # keep only the trusted words, each stretch of them a name of its own
+                segments, current = [], []
+                for w in words:
+                    if _acronym(w) or w.lower() in trusted:
+                        current.append(w)
+                    else:
+                        segments.append(current)
+                        current = []
+                segments.append(current)
+            for seg in segments:
+                if not seg:
                     continue
-            elif trusted is not None and not any(
-                _acronym(w) or w.lower() in trusted for w in words
-            ):
-                continue
-            norms = [_norm(w) for w in words]
-            for w in norms:
-                seen.setdefault(w, None)
-            for a, b in zip(norms, norms[1:], strict=False):
-                seen.setdefault(f"{a} {b}", None)
+                if (
+                    len(seg) == 1
+                    and trusted is None
+                    and not (_acronym(seg[0]) or seg[0].lower() in inner)
+                ):
+                    continue  # a lone capitalised word at a sentence start
+                norms = [_norm(w) for w in seg]
+                for w in norms:
+                    seen.setdefault(w, None)
+                for a, b in zip(norms, norms[1:], strict=False):
+                    seen.setdefault(f"{a} {b}", None)
 
     all_inner = body_inner | title_inner
     emit(body_runs, all_inner, None)

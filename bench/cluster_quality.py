@@ -1,0 +1,483 @@
+"""Measure story clustering (``newsloom.cluster.assign``) on the allsides-dev set.
+
+    .venv/bin/python bench/cluster_quality.py                # through the CLI (import, cluster,
+                                                             #   export stories), both modes
+    .venv/bin/python bench/cluster_quality.py --direct       # in memory: StoryAssigner directly
+    .venv/bin/python bench/cluster_quality.py --direct --sweep   # grid search on the tuning split
+    .venv/bin/python bench/cluster_quality.py --direct --errors 10  # also worst merges/splits
+
+The data (AllSides stories, research use only) is read at run time and never copied anywhere;
+a missing file is reported and the script exits 2. Error listings go to the terminal only.
+
+Input. Each article becomes an import record {url, id, title, text, published, source}.
+``published`` is the story's date (the set has no per-article time, so the articles of a story
+share one timestamp). Two modes:
+
+- ``dates``: true dates; articles sorted by (date, id).
+- ``busy``: every article gets the same date ("a busy day": hundreds of stories at once, no
+  help from time); articles sorted by sha1(id), a fixed pseudo-random order that interleaves
+  the stories, so a story's articles do not arrive back to back.
+
+Split. Stories dated before 2021-06-01 are the tuning part (thresholds are chosen on it only);
+stories from 2021-06-01 are held out. Each part is clustered on its own (the held-out articles
+never see the tuning ones and vice versa), and so is the full set.
+
+Metrics. B-cubed precision, recall and F1 over articles, and the adjusted Rand index, against
+the AllSides story label.
+
+Selection rule (newsloom and both baselines): on the tuning part, the highest mean B-cubed F1
+over the two modes among the settings whose precision is at least their recall in both modes
+(a wrong merge costs more than a missed one).
+
+Baselines, same data, same split, same rule:
+
+- ``tfidf+agglomerative``: scikit-learn TfidfVectorizer (sublinear tf, English stop words) over
+  title + text, fitted on the articles clustered; AgglomerativeClustering, average linkage over
+  cosine distance, ``distance_threshold`` tuned. In ``dates`` mode, pairs further apart than the
+  72-hour window get the largest distance (2.0), so clusters stay inside a window.
+- ``use-threshold``: the same USE vectors as newsloom; online, each article joins the story of
+  its most similar earlier article (inside the window in ``dates`` mode) if the cosine reaches
+  ``t``, else starts a story; ``t`` tuned.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections import Counter, defaultdict
+from dataclasses import asdict, fields, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from newsloom.cluster.assign import ClusterParams, Item, StoryAssigner  # noqa: E402
+from newsloom.cluster.embed import article_text  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "allsides-dev" / "articles.jsonl"
+SPLIT_DATE = "2021-06-01"
+BUSY_DATE = "2021-06-01T12:00:00+00:00"
+MODES = ("dates", "busy")
+PARTS = ("tuning", "held-out", "all")
+CACHE = Path(tempfile.gettempdir()) / "newsloom-bench-cache"
+
+#: The grid ``--sweep`` searches (every combination), on the tuning part, both modes.
+SWEEP = {
+    "join_threshold": [0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2],
+    "w_background": [0.0, 0.25, 0.5],
+    "background_k": [1, 3],
+    "w_lex": [1.0, 2.0, 3.0],
+    "w_title": [0.5, 1.0],
+}
+#: Then searched one at a time around the best grid point, in this order (a value is kept
+#: only when the rule prefers it).
+SWEEP_ALSO = {
+    "join_threshold": [-0.1, 0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2],
+    "w_ents": [0.0, 0.25, 0.5],
+    "idf_power": [1.0, 1.5, 2.0],
+    "w_time": [0.0, 0.2, 0.4, 0.6, 0.8],
+    "average_share": [0.5, 0.75, 1.0],
+    "min_average": [0.1, 0.2, 0.3, 0.4],
+    "background_members": [1, 3, 5],
+    "merge_threshold": [0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 9.0],
+}
+
+
+# --- data --------------------------------------------------------------------------------------
+
+
+def load(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def part_rows(rows: list[dict], part: str) -> list[dict]:
+    if part == "tuning":
+        return [r for r in rows if r["date"][:10] < SPLIT_DATE]
+    if part == "held-out":
+        return [r for r in rows if r["date"][:10] >= SPLIT_DATE]
+    return list(rows)
+
+
+def _hash(s: str) -> str:
+    return hashlib.sha1(s.encode("utf-8")).hexdigest()
+
+
+def records(rows: list[dict], mode: str) -> list[dict]:
+    """Import records in arrival order for a mode (see the module docstring)."""
+    out = [
+        {
+            "url": r["url"],
+            "id": r["id"],
+            "title": r["title"],
+            "text": r["text"],
+            "published": BUSY_DATE if mode == "busy" else r["date"],
+            "source": r["source"],
+            "_label": r["label"],
+        }
+        for r in rows
+    ]
+    if mode == "busy":
+        out.sort(key=lambda r: _hash(r["id"]))
+    else:
+        out.sort(key=lambda r: (_when(r["published"]), r["id"]))
+    return out
+
+
+def _when(value: str) -> datetime:
+    return datetime.fromisoformat(value).astimezone(UTC)
+
+
+def vectors(rows: list[dict]) -> dict[str, np.ndarray]:
+    """USE vectors of article_text(title, text) by article id, cached in a temp .npy."""
+    ids = sorted(r["id"] for r in rows)
+    by_id = {r["id"]: r for r in rows}
+    texts = [article_text(by_id[i]["title"], by_id[i]["text"]) for i in ids]
+    key = _hash("use-multilingual\n" + "\x00".join(texts))[:16]
+    path = CACHE / f"use-{key}.npy"
+    if path.exists():
+        mat = np.load(path)
+    else:
+        from newsloom.cluster.embed import USEEmbedder
+
+        mat = USEEmbedder().encode(texts)
+        CACHE.mkdir(parents=True, exist_ok=True)
+        np.save(path, mat)
+    return dict(zip(ids, mat, strict=True))
+
+
+# --- metrics -----------------------------------------------------------------------------------
+
+
+def bcubed(pred: list, gold: list) -> tuple[float, float, float]:
+    by_pred: dict = defaultdict(list)
+    by_gold: dict = defaultdict(list)
+    for i, (p, g) in enumerate(zip(pred, gold, strict=True)):
+        by_pred[p].append(i)
+        by_gold[g].append(i)
+    prec = rec = 0.0
+    for p, g in zip(pred, gold, strict=True):
+        same = sum(1 for j in by_pred[p] if gold[j] == g)
+        prec += same / len(by_pred[p])
+        rec += same / len(by_gold[g])
+    n = len(pred)
+    prec, rec = prec / n, rec / n
+    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    return prec, rec, f1
+
+
+def metrics(pred: list, gold: list) -> dict:
+    from sklearn.metrics import adjusted_rand_score
+
+    p, r, f = bcubed(pred, gold)
+    return {"P": p, "R": r, "F1": f, "ARI": adjusted_rand_score(gold, pred)}
+
+
+def choose(results: list[tuple[object, dict[str, dict]]]):
+    """The selection rule: best mean F1 over modes with P >= R in every mode."""
+    ok = [(k, m) for k, m in results if all(m[mode]["P"] >= m[mode]["R"] for mode in m)]
+    pool = ok or results
+    return max(pool, key=lambda km: np.mean([km[1][mode]["F1"] for mode in km[1]]))
+
+
+# --- newsloom ------------------------------------------------------------------------------------
+
+
+def items(recs: list[dict], vecs: dict[str, np.ndarray]) -> list[Item]:
+    return [
+        Item(
+            id=i + 1,
+            time=_when(r["published"]),
+            title=r["title"],
+            text=r["text"],
+            vector=vecs[r["id"]],
+            source=r["source"],
+            language=None,
+            duplicate_of=None,
+        )
+        for i, r in enumerate(recs)
+    ]
+
+
+def run_direct(recs: list[dict], vecs, params: ClusterParams) -> list[int]:
+    assigner = StoryAssigner(params)
+    story = {}
+    for it in items(recs, vecs):
+        d = assigner.add(it)
+        story[it.id] = d.story
+        for absorbed, survivor in d.merged:
+            for k, v in story.items():
+                if v == absorbed:
+                    story[k] = survivor
+    return [story[i + 1] for i in range(len(recs))]
+
+
+def run_cli(recs: list[dict]) -> list[str | None]:
+    """import -> cluster -> export stories through the ``newsloom`` command."""
+    exe = ROOT / ".venv" / "bin" / "newsloom"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "newsloom.cli"]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "articles.jsonl"
+        with path.open("w", encoding="utf-8") as fh:
+            for r in recs:
+                fh.write(json.dumps({k: v for k, v in r.items() if k != "_label"}) + "\n")
+        data = ["--data-dir", str(Path(tmp) / "data")]
+        for args in (["import", str(path)], ["cluster"]):
+            done = subprocess.run(cmd + data + args, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise RuntimeError(f"newsloom {args[0]} failed: {done.stderr.strip()[-2000:]}")
+        done = subprocess.run(
+            cmd + data + ["export", "stories", "--format", "jsonl"], capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"newsloom export stories failed: {done.stderr.strip()[-2000:]}")
+    story_of: dict[str, str] = {}
+    for line in done.stdout.splitlines():
+        if line.strip():
+            st = json.loads(line)
+            for art in st.get("articles", []):
+                story_of[str(art.get("id"))] = str(st["id"])
+    # an article missing from the export is its own story (counted against recall)
+    return [story_of.get(r["id"], f"missing:{r['id']}") for r in recs]
+
+
+# --- baselines -----------------------------------------------------------------------------------
+
+
+def tfidf_agglomerative(recs: list[dict], threshold: float, mode: str) -> list[int]:
+    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if len(recs) < 2:
+        return [0] * len(recs)
+    x = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit_transform(
+        [f"{r['title']}\n{r['text']}" for r in recs]
+    )
+    dist = np.clip(1.0 - (x @ x.T).toarray(), 0.0, 2.0)
+    if mode == "dates":
+        ts = np.array([_when(r["published"]).timestamp() for r in recs])
+        dist[np.abs(ts[:, None] - ts[None, :]) > 72 * 3600] = 2.0
+    np.fill_diagonal(dist, 0.0)
+    model = AgglomerativeClustering(
+        n_clusters=None, metric="precomputed", linkage="average", distance_threshold=threshold
+    )
+    return [int(c) for c in model.fit_predict(dist)]
+
+
+def use_threshold(recs: list[dict], vecs, t: float, mode: str) -> list[int]:
+    mat = np.stack([vecs[r["id"]] for r in recs])
+    ts = np.array([_when(r["published"]).timestamp() for r in recs])
+    story: list[int] = []
+    for i in range(len(recs)):
+        if i == 0:
+            story.append(0)
+            continue
+        sims = mat[:i] @ mat[i]
+        if mode == "dates":
+            sims[ts[i] - ts[:i] > 72 * 3600] = -np.inf
+        j = int(np.argmax(sims))
+        story.append(story[j] if sims[j] >= t else i)
+    return story
+
+
+# --- reporting -----------------------------------------------------------------------------------
+
+
+def fmt(m: dict) -> str:
+    return f"P={m['P']:.3f} R={m['R']:.3f} F1={m['F1']:.3f} ARI={m['ARI']:.3f}"
+
+
+def show_errors(recs: list[dict], pred: list, n: int, mode: str) -> None:
+    gold = [r["_label"] for r in recs]
+    clusters: dict = defaultdict(list)
+    for i, p in enumerate(pred):
+        clusters[p].append(i)
+    merges = []
+    for p, members in clusters.items():
+        labels = Counter(gold[i] for i in members)
+        if len(labels) > 1:
+            merges.append((len(members) - labels.most_common(1)[0][1], len(members), p, members))
+    merges.sort(key=lambda x: (-x[0], -x[1], str(x[2])))
+    print(f"\n[{mode}] worst merges ({len(merges)} predicted stories mix labels):")
+    for wrong, size, _p, members in merges[:n]:
+        print(f"  {size} articles, {wrong} not of the majority story:")
+        for i in sorted(members, key=lambda i: gold[i]):
+            print(f"    {gold[i][-8:]:>8} {recs[i]['published'][:10]} {recs[i]['title'][:90]}")
+    labels: dict = defaultdict(list)
+    for i, g in enumerate(gold):
+        labels[g].append(i)
+    splits = [
+        (len({pred[i] for i in m}), g, m)
+        for g, m in labels.items()
+        if len({pred[i] for i in m}) > 1
+    ]
+    splits.sort(key=lambda x: (-x[0], x[1]))
+    print(f"\n[{mode}] worst splits ({len(splits)} stories spread over several):")
+    for parts, g, members in splits[:n]:
+        print(f"  {g}: {parts} predicted stories")
+        for i in members:
+            print(f"    -> {str(pred[i])[-8:]:>8} {recs[i]['title'][:90]}")
+
+
+def evaluate(rows, params: ClusterParams, vecs, parts=PARTS, modes=MODES) -> dict:
+    out: dict = {}
+    for part in parts:
+        for mode in modes:
+            recs = records(part_rows(rows, part), mode)
+            pred = run_direct(recs, vecs, params)
+            out[(part, mode)] = metrics(pred, [r["_label"] for r in recs])
+    return out
+
+
+def _tuning_score(rows, vecs, params: ClusterParams) -> dict[str, dict]:
+    res = evaluate(rows, params, vecs, parts=("tuning",))
+    return {mode: res[("tuning", mode)] for mode in MODES}
+
+
+def _sweep_one(args):
+    rows, vecs, params = args
+    return params, _tuning_score(rows, vecs, params)
+
+
+def sweep(rows, vecs, base: ClusterParams, jobs: int) -> ClusterParams:
+    from concurrent.futures import ProcessPoolExecutor
+
+    def run_all(grid: list[ClusterParams]) -> list:
+        if jobs > 1:
+            with ProcessPoolExecutor(jobs) as pool:
+                return list(pool.map(_sweep_one, [(rows, vecs, g) for g in grid], chunksize=4))
+        return [_sweep_one((rows, vecs, g)) for g in grid]
+
+    names = list(SWEEP)
+    grid = [
+        replace(base, **dict(zip(names, combo, strict=True)))
+        for combo in itertools.product(*SWEEP.values())
+    ]
+    print(f"sweep: {len(grid)} grid points on the tuning part, both modes ...", flush=True)
+    results = run_all(grid)
+    best, best_m = choose(results)
+    ranked = sorted(results, key=lambda km: -np.mean([km[1][m]["F1"] for m in MODES]))
+    print("top 5 by mean F1 (before the P >= R rule):")
+    for params, m in ranked[:5]:
+        vals = " ".join(f"{k}={getattr(params, k)}" for k in names)
+        print(f"  {vals}: dates {fmt(m['dates'])} | busy {fmt(m['busy'])}")
+    vals = " ".join(f"{k}={getattr(best, k)}" for k in names)
+    print(f"best grid point by the rule: {vals}")
+    for name, values in SWEEP_ALSO.items():
+        line = [replace(best, **{name: v}) for v in values]
+        res = run_all(line)
+        for params, m in res:
+            print(
+                f"  {name}={getattr(params, name)}: dates {fmt(m['dates'])} | busy {fmt(m['busy'])}"
+            )
+        best, best_m = choose([(best, best_m)] + res)
+        print(f"  -> {name}={getattr(best, name)}", flush=True)
+    print("\nchosen by the rule (mean F1 over modes, P >= R in both):")
+    for f in fields(best):
+        mark = (
+            "" if getattr(best, f.name) == getattr(base, f.name) else "   (shipped default differs)"
+        )
+        print(f"  {f.name} = {getattr(best, f.name)}{mark}")
+    print(f"  tuning: dates {fmt(best_m['dates'])} | busy {fmt(best_m['busy'])}")
+    return best
+
+
+def baselines(rows, vecs) -> None:
+    grids = {
+        "tfidf+agglomerative": [round(0.5 + 0.025 * i, 3) for i in range(19)],
+        "use-threshold": [round(0.4 + 0.025 * i, 3) for i in range(19)],
+    }
+
+    def run(name, recs, mode, t):
+        if name == "tfidf+agglomerative":
+            return tfidf_agglomerative(recs, t, mode)
+        return use_threshold(recs, vecs, t, mode)
+
+    for name, grid in grids.items():
+        results = []
+        for t in grid:
+            m = {}
+            for mode in MODES:
+                recs = records(part_rows(rows, "tuning"), mode)
+                m[mode] = metrics(run(name, recs, mode, t), [r["_label"] for r in recs])
+            results.append((t, m))
+        t, _ = choose(results)
+        label = "distance_threshold" if name == "tfidf+agglomerative" else "t"
+        print(f"\nbaseline {name} ({label}={t}, chosen on the tuning part):")
+        for part in PARTS:
+            for mode in MODES:
+                recs = records(part_rows(rows, part), mode)
+                m = metrics(run(name, recs, mode, t), [r["_label"] for r in recs])
+                print(f"  {part:>8} {mode:>5}: {fmt(m)}")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--direct", action="store_true", help="run StoryAssigner in memory")
+    ap.add_argument("--sweep", action="store_true", help="grid-search thresholds (with --direct)")
+    ap.add_argument("--errors", type=int, default=0, help="print the N worst merges and splits")
+    ap.add_argument("--no-baselines", action="store_true")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE", help="override a parameter"
+    )
+    args = ap.parse_args(argv)
+    if not args.data.exists():
+        print(f"cluster_quality: data not found at {args.data}", file=sys.stderr)
+        return 2
+    rows = load(args.data)
+    params = ClusterParams()
+    for kv in args.set:
+        name, value = kv.split("=", 1)
+        params = replace(params, **{name: type(getattr(params, name))(value)})
+    n_stories = {p: len({r["label"] for r in part_rows(rows, p)}) for p in PARTS}
+    print(
+        f"{len(rows)} articles, {n_stories['all']} stories; tuning part (before {SPLIT_DATE}): "
+        f"{len(part_rows(rows, 'tuning'))} articles / {n_stories['tuning']} stories; held-out: "
+        f"{len(part_rows(rows, 'held-out'))} / {n_stories['held-out']}"
+    )
+    need_vectors = args.direct or not args.no_baselines
+    vecs = vectors(rows) if need_vectors else {}
+    if args.sweep:
+        if not args.direct:
+            print("--sweep needs --direct", file=sys.stderr)
+            return 2
+        params = sweep(rows, vecs, params, args.jobs)
+    changed = {k: v for k, v in asdict(params).items() if v != getattr(ClusterParams(), k)}
+    how = "direct" if args.direct else "CLI"
+    print(f"\nnewsloom ({how}), ClusterParams defaults" + (f" except {changed}" if changed else ""))
+    preds = {}
+    for part in PARTS:
+        for mode in MODES:
+            recs = records(part_rows(rows, part), mode)
+            if args.direct:
+                pred = run_direct(recs, vecs, params)
+            else:
+                try:
+                    pred = run_cli(recs)
+                except RuntimeError as exc:
+                    print(f"cluster_quality: {exc}", file=sys.stderr)
+                    return 1
+            preds[(part, mode)] = (recs, pred)
+            print(f"  {part:>8} {mode:>5}: {fmt(metrics(pred, [r['_label'] for r in recs]))}")
+    if not args.no_baselines:
+        baselines(rows, vecs)
+    if args.errors:
+        for mode in MODES:
+            recs, pred = preds[("all", mode)]
+            show_errors(recs, pred, args.errors, mode)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

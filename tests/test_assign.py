@@ -1,0 +1,309 @@
+"""Online story assignment (``newsloom.cluster.assign``) on invented articles, real USE vectors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from newsloom.cluster.assign import ClusterParams, Item, StoryAssigner
+from newsloom.cluster.embed import USEEmbedder, article_text
+from newsloom.cluster.text import DocFreq, guess_language, key_terms, tokens, weighted
+
+T0 = datetime(2026, 3, 4, 8, 0, tzinfo=UTC)
+
+# Invented events. FLOOD_* are one event told four ways (two English paraphrases, German and
+# Spanish versions); VALLEY is another flood the same day; FIRE and SMOKE are one event seen
+# from two sides, BRIDGE tells both; the rest are unrelated news of the same day.
+ARTICLES = {
+    "flood": (
+        "Floods force evacuation of Marlowe as River Tenby bursts its banks",
+        "Hundreds of residents of Marlowe were evacuated on Tuesday after the River Tenby burst "
+        "its banks following three days of heavy rain, the county fire service said. Mayor Alina "
+        "Petrescu said emergency shelters had been opened at two schools and that the water was "
+        "still rising.",
+    ),
+    "flood_paraphrase": (
+        "River Tenby overflows and hundreds flee their homes in Marlowe",
+        "Rescue crews moved hundreds of people out of Marlowe on Tuesday when the swollen River "
+        "Tenby spilled over its banks after days of torrential rain. Mayor Alina Petrescu opened "
+        "two school buildings as emergency shelters, fire officials said, warning that levels "
+        "could rise further.",
+    ),
+    "flood_de": (
+        "Hochwasser: Marlowe wird evakuiert, der Fluss Tenby tritt über die Ufer",
+        "Hunderte Einwohner von Marlowe wurden am Dienstag evakuiert, nachdem der Fluss Tenby "
+        "nach drei Tagen starken Regens über die Ufer getreten war, teilte die Feuerwehr des "
+        "Bezirks mit. Bürgermeisterin Alina Petrescu sagte, in zwei Schulen seien "
+        "Notunterkünfte eröffnet worden und das Wasser steige weiter.",
+    ),
+    "flood_es": (
+        "Inundaciones obligan a evacuar Marlowe tras el desbordamiento del río Tenby",
+        "Cientos de vecinos de Marlowe fueron evacuados el martes después de que el río Tenby se "
+        "desbordara tras tres días de fuertes lluvias, según informó el servicio de bomberos del "
+        "condado. La alcaldesa Alina Petrescu dijo que se habían abierto refugios de emergencia "
+        "en dos escuelas y que el agua seguía subiendo.",
+    ),
+    "valley": (
+        "Flash floods hit the Corrado valley, cutting off three villages",
+        "Flash flooding in the Corrado valley cut road access to three mountain villages on "
+        "Tuesday after a thunderstorm dropped a month of rain in two hours, regional authorities "
+        "said. No injuries were reported, and helicopters delivered water and food to stranded "
+        "residents of Vell and Ostra.",
+    ),
+    "fire": (
+        "Fire destroys warehouse at Kessler Chemicals plant in Dunmore",
+        "A fire tore through a storage warehouse at the Kessler Chemicals plant on the edge of "
+        "Dunmore early on Wednesday. Forty firefighters fought the blaze for six hours, and plant "
+        "manager Ruth Okafor said all 120 night-shift workers had been accounted for.",
+    ),
+    "smoke": (
+        "Dunmore residents told to keep windows shut as smoke drifts over town",
+        "Health officials told people in Dunmore and nearby Ashby to stay indoors and keep "
+        "windows closed on Wednesday as a dark cloud of smoke spread over the town. Schools kept "
+        "pupils inside and the regional health board opened a telephone line for people with "
+        "breathing problems.",
+    ),
+    "bridge": (
+        "Kessler Chemicals fire in Dunmore sends smoke over town, residents told to stay indoors",
+        "A fire at the Kessler Chemicals plant in Dunmore destroyed a storage warehouse on "
+        "Wednesday and sent a cloud of smoke over the town, where health officials told "
+        "residents and schools to keep windows closed. Plant manager Ruth Okafor said all "
+        "night-shift workers were safe.",
+    ),
+    "rates": (
+        "Bank of Ostrava holds interest rate at 4 percent",
+        "The Bank of Ostrava kept its main interest rate at 4 percent on Tuesday, saying "
+        "inflation had eased to 2.8 percent but wages were still rising fast. Governor Pavel "
+        "Lindqvist said the next move could be a cut if prices kept slowing.",
+    ),
+    "cup": (
+        "Harbour City win the Coastal Cup after extra time",
+        "Harbour City beat Redfield Rovers 2-1 after extra time to lift the Coastal Cup on "
+        "Tuesday night, with a header from captain Joel Amadi in the 112th minute.",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def vectors() -> dict[str, np.ndarray]:
+    names = list(ARTICLES)
+    mat = USEEmbedder().encode([article_text(*ARTICLES[n]) for n in names])
+    return dict(zip(names, mat, strict=True))
+
+
+def item(vectors, name: str, id: int, hours: float = 0.0, **kw) -> Item:
+    title, text = ARTICLES[name]
+    return Item(
+        id=id,
+        time=T0 + timedelta(hours=hours),
+        title=title,
+        text=text,
+        vector=vectors[name],
+        source=kw.pop("source", f"outlet-{id}"),
+        language=kw.pop("language", None),
+        duplicate_of=kw.pop("duplicate_of", None),
+    )
+
+
+def run(items: list[Item], params: ClusterParams | None = None):
+    assigner = StoryAssigner(params)
+    return assigner, [assigner.add(it) for it in items]
+
+
+def test_paraphrase_of_the_same_event_joins(vectors):
+    _, out = run(
+        [
+            item(vectors, "rates", 1),
+            item(vectors, "flood", 2, 1),
+            item(vectors, "cup", 3, 2),
+            item(vectors, "flood_paraphrase", 4, 3),
+        ]
+    )
+    assert [d.new_story for d in out] == [True, True, True, False]
+    assert out[3].story == 2
+    assert out[3].reason.startswith("joined: vec=")
+    assert out[3].score > 0
+
+
+def test_other_event_on_the_same_topic_the_same_day_stays_apart(vectors):
+    _, out = run(
+        [
+            item(vectors, "flood", 1),
+            item(vectors, "flood_paraphrase", 2, 1),
+            item(vectors, "valley", 3, 2),
+        ]
+    )
+    assert out[1].story == 1
+    assert out[2].new_story and out[2].story == 3
+    assert out[2].reason.startswith("new: best")
+
+
+def test_translations_join_the_story(vectors):
+    _, out = run(
+        [
+            item(vectors, "flood", 1),
+            item(vectors, "rates", 2, 0.5),
+            item(vectors, "flood_de", 3, 1, language="de"),
+            item(vectors, "flood_es", 4, 2),  # language not given: guessed from the text
+        ]
+    )
+    assert out[2].story == 1 and out[3].story == 1
+    assert "other language" in out[2].reason
+    assert out[1].new_story
+
+
+def test_a_syndicated_copy_joins_its_original(vectors):
+    # the copy's own text looks like another story: duplicate_of wins
+    _, out = run(
+        [
+            item(vectors, "flood", 1),
+            item(vectors, "cup", 2, 1),
+            item(vectors, "cup", 3, 2, duplicate_of=1),
+            item(vectors, "rates", 4, 3, duplicate_of=99),  # original unknown: placed normally
+        ]
+    )
+    assert out[2].story == 1 and not out[2].new_story
+    assert out[2].reason == "duplicate of 1"
+    assert out[3].new_story
+
+
+def test_a_bridging_article_merges_two_stories_and_the_older_survives(vectors):
+    assigner, out = run(
+        [
+            item(vectors, "rates", 1),
+            item(vectors, "fire", 2, 1),
+            item(vectors, "cup", 3, 1.5),
+            item(vectors, "smoke", 4, 2),
+            item(vectors, "bridge", 5, 3),
+        ]
+    )
+    assert out[1].new_story and out[3].new_story  # two sides of one event, apart at first
+    assert out[4].merged == [(4, 2)]
+    assert out[4].story == 2 and not out[4].new_story
+    assert "bridged" in out[4].reason
+    assert [assigner.story_of(i) for i in (2, 4, 5)] == [2, 2, 2]
+    assert assigner.live_stories() == 3
+
+
+def test_the_older_story_survives_even_with_a_larger_key(vectors):
+    # keys are ids; the story whose first article is older survives, whatever its key
+    assigner = StoryAssigner()
+    assigner.restore(7, [item(vectors, "fire", 7, 1)])
+    assigner.restore(5, [item(vectors, "smoke", 5, 2)])
+    d = assigner.add(item(vectors, "bridge", 8, 3))
+    assert d.merged == [(5, 7)] and d.story == 7
+
+
+def test_a_story_expires_after_the_window(vectors):
+    assigner, out = run(
+        [
+            item(vectors, "flood", 1),
+            item(vectors, "flood_paraphrase", 2, 24),
+            item(vectors, "flood", 3, 24 + 96),  # four days after the story's last article
+        ]
+    )
+    assert out[1].story == 1
+    assert out[2].new_story and out[2].story == 3
+    assert assigner.live_stories() == 1
+    assert assigner.story_of(1) is None
+
+
+def test_window_is_a_parameter(vectors):
+    params = ClusterParams(window_hours=24)
+    _, out = run([item(vectors, "flood", 1), item(vectors, "flood_paraphrase", 2, 30)], params)
+    assert out[1].new_story
+
+
+def test_same_input_gives_the_same_decisions(vectors):
+    names = ["flood", "rates", "fire", "flood_paraphrase", "smoke", "valley", "bridge", "cup"]
+    items = [item(vectors, n, i + 1, i * 0.5) for i, n in enumerate(names)]
+    _, first = run(items)
+    _, second = run(items)
+    assert first == second
+
+
+def test_restore_then_add_decides_as_uninterrupted_add(vectors):
+    names = ["flood", "rates", "fire", "flood_paraphrase", "smoke", "valley", "cup", "flood_de"]
+    items = [item(vectors, n, i + 1, i * 0.5) for i, n in enumerate(names)]
+    items.append(item(vectors, "bridge", 9, 6))
+    items.append(item(vectors, "flood_es", 10, 7))
+    whole = StoryAssigner()
+    decisions = [whole.add(it) for it in items]
+
+    for cut in (3, 5, 8, 9):
+        stories: dict[int, list[Item]] = {}
+        for it in items[:cut]:
+            stories.setdefault(whole_story(decisions[:cut], it.id), []).append(it)
+        resumed = StoryAssigner()
+        for key in sorted(stories):
+            resumed.restore(key, stories[key])
+        assert resumed.live_stories() == len(stories)
+        assert [resumed.add(it) for it in items[cut:]] == decisions[cut:]
+
+
+def whole_story(decisions, article_id: int) -> int:
+    """The story an article ended up in after these decisions (following merges)."""
+    story = {}
+    for d in decisions:
+        story[d.article_id] = d.story
+        for absorbed, survivor in d.merged:
+            for k, v in story.items():
+                if v == absorbed:
+                    story[k] = survivor
+    return story[article_id]
+
+
+def test_restore_ignores_known_articles_and_empty_lists(vectors):
+    assigner = StoryAssigner()
+    assigner.restore(1, [])
+    assigner.restore(1, [item(vectors, "flood", 1)])
+    assigner.restore(1, [item(vectors, "flood", 1)])
+    assert assigner.live_stories() == 1
+    assert assigner.add(item(vectors, "flood_paraphrase", 2, 1)).story == 1
+
+
+# --- text helpers ---------------------------------------------------------------------------
+
+
+def test_tokens_drop_stop_words_and_stem_plurals():
+    assert tokens("The claims of U.S. cities fell to 385,000 last week, officials said") == [
+        "claim",
+        "u.s.",
+        "city",
+        "fell",
+        "385000",
+        "official",
+    ]
+    assert tokens("Der Fluss und die Stadt") == ["fluss", "stadt"]
+
+
+def test_key_terms_find_names_acronyms_and_numbers():
+    terms = key_terms(
+        "Floods Force Evacuation Of Marlowe As River Tenby Bursts",
+        "Hundreds of residents of Marlowe left on Tuesday. The FDA and Mayor Alina Petrescu said "
+        "the River Tenby rose 2.5 metres, the most since 1998.",
+    )
+    for expected in ("marlowe", "river tenby", "fda", "alina petrescu", "2.5"):
+        assert expected in terms
+    assert "hundred" not in terms and "flood" not in terms  # sentence start, Title Case
+    assert "1998" not in terms  # years are too common to name an event
+
+
+def test_guess_language():
+    assert guess_language(ARTICLES["flood_de"][1]) == "de"
+    assert guess_language(ARTICLES["flood_es"][1]) == "es"
+    assert guess_language(ARTICLES["flood"][1]) == "en"
+    assert guess_language("Too short") is None
+
+
+def test_window_document_frequencies():
+    df = DocFreq()
+    df.add(["tenby", "flood"])
+    df.add(["flood", "rate"])
+    assert df.idf("tenby") > df.idf("flood")
+    df.remove(["tenby", "flood"])
+    assert df.n == 1 and "tenby" not in df.df
+    vec = weighted({"flood": 1.0, "rate": 2.0}, df)
+    assert abs(sum(w * w for w in vec.values()) - 1.0) < 1e-9
