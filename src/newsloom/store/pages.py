@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, func, select, update
 
 from .schema import articles, sources, stories, story_pages
-from .stories import ARTICLE_TIME
+from .stories import story_articles
 
 
 def articles_hash(urls: list[str]) -> str:
@@ -78,27 +78,14 @@ def stories_needing_pages(conn: Connection, min_outlets: int, quiet_before: date
 
 def page_articles(conn: Connection, story_id: int) -> list:
     """What the writer needs about each article of a story, in time order."""
-    dup = articles.alias("original")
-    return conn.execute(
-        select(
-            articles.c.url,
-            articles.c.title,
-            articles.c.text,
-            func.coalesce(articles.c.source_name, sources.c.name).label("source"),
-            articles.c.published,
-            articles.c.author,
-            articles.c.kind,
-            articles.c.language,
-            sources.c.country,
-            sources.c.lean,
-            articles.c.paywalled,
-            dup.c.url.label("duplicate_of"),
-        )
-        .outerjoin(sources, sources.c.id == articles.c.source_id)
-        .outerjoin(dup, dup.c.id == articles.c.duplicate_of)
-        .where(articles.c.story_id == story_id)
-        .order_by(ARTICLE_TIME, articles.c.id)
-    ).all()
+    return story_articles(
+        conn,
+        story_id,
+        articles.c.text,
+        articles.c.author,
+        articles.c.paywalled,
+        sources.c.lean,
+    )
 
 
 def save_page(

@@ -197,7 +197,9 @@ def iter_stories(conn: Connection) -> Iterator:
     )
 
 
-def story_articles(conn: Connection, story_id: int) -> list:
+def story_articles(conn: Connection, story_id: int, *extra) -> list:
+    """A story's articles in time order: url, external id, title, kind, published, language,
+    source, country, the original's URL as ``duplicate_of``, plus any ``extra`` columns."""
     dup = articles.alias("original")
     return conn.execute(
         select(
@@ -210,6 +212,7 @@ def story_articles(conn: Connection, story_id: int) -> list:
             func.coalesce(articles.c.source_name, sources.c.name).label("source"),
             sources.c.country,
             dup.c.url.label("duplicate_of"),
+            *extra,
         )
         .outerjoin(sources, sources.c.id == articles.c.source_id)
         .outerjoin(dup, dup.c.id == articles.c.duplicate_of)
