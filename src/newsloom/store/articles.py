@@ -102,6 +102,20 @@ def recent_signatures(conn: Connection, limit: int) -> list[tuple[int, bytes]]:
     return [(r.id, r.minhash) for r in reversed(rows)]
 
 
+def signatures_after(conn: Connection, last_id: int) -> list[tuple[int, bytes]]:
+    """The MinHash signatures of originals stored after ``last_id`` (by any process)."""
+    rows = conn.execute(
+        select(articles.c.id, articles.c.minhash)
+        .where(
+            articles.c.id > last_id,
+            articles.c.minhash.is_not(None),
+            articles.c.duplicate_of.is_(None),
+        )
+        .order_by(articles.c.id)
+    ).all()
+    return [(r.id, r.minhash) for r in rows]
+
+
 def original_of(conn: Connection, article_id: int) -> int:
     """Follow duplicate_of to the first copy."""
     dup = conn.execute(

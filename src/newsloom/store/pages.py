@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, and_, func, select, update
 
@@ -54,8 +54,33 @@ def stories_needing_pages(conn: Connection, min_outlets: int, quiet_before: date
     A story is left alone while it is still receiving articles (its last article is newer
     than ``quiet_before``): the debounce. The caller compares article sets to skip no-ops.
     """
+    query = _needing_pages(min_outlets, quiet_before)
+    rows = conn.execute(query.order_by(stories.c.last_article.desc(), stories.c.id)).all()
+    return [r.id for r in rows]
+
+
+def count_stories_needing_pages(conn: Connection, min_outlets: int, quiet_before: datetime) -> int:
+    """How many stories :func:`stories_needing_pages` would return (the write queue's depth)."""
+    query = _needing_pages(min_outlets, quiet_before).subquery()
+    return conn.execute(select(func.count()).select_from(query)).scalar_one()
+
+
+def seconds_until_next_page(
+    conn: Connection, min_outlets: int, debounce: float, now: datetime
+) -> float | None:
+    """Seconds until the first out-of-date page's debounce ends (None: no page is due)."""
+    stale = _needing_pages(min_outlets, now + timedelta(days=36500))
+    oldest = conn.execute(
+        select(func.min(stories.c.updated)).where(stories.c.id.in_(stale))
+    ).scalar()
+    if oldest is None:
+        return None
+    return max(0.0, (oldest + timedelta(seconds=debounce) - now).total_seconds())
+
+
+def _needing_pages(min_outlets: int, quiet_before: datetime):
     latest = _latest_revision()
-    rows = conn.execute(
+    return (
         select(stories.c.id)
         .outerjoin(latest, latest.c.story_id == stories.c.id)
         .outerjoin(
@@ -71,9 +96,7 @@ def stories_needing_pages(conn: Connection, min_outlets: int, quiet_before: date
             stories.c.updated <= quiet_before,
             (story_pages.c.id.is_(None)) | (story_pages.c.checked_at < stories.c.updated),
         )
-        .order_by(stories.c.last_article.desc(), stories.c.id)
-    ).all()
-    return [r.id for r in rows]
+    )
 
 
 def page_articles(conn: Connection, story_id: int) -> list:

@@ -68,6 +68,7 @@ sources = Table(
     Column("last_error", Text),
     Column("error_count", Integer, nullable=False, default=0),
     Column("next_fetch", UTCDateTime),
+    Column("poll_interval", Float),  # seconds, chosen from how often the source publishes
     Column("created", UTCDateTime, nullable=False),
 )
 
@@ -122,6 +123,7 @@ stories = Table(
     Column("merged_into", Integer, ForeignKey("stories.id", ondelete="SET NULL")),
     Index("ix_stories_last_article", "last_article"),
     Index("ix_stories_merged_into", "merged_into"),
+    Index("ix_stories_updated", "updated"),
 )
 
 #: Every revision of every story page; the newest revision is the one shown.
@@ -153,4 +155,12 @@ ingest_errors = Table(
     Column("message", Text, nullable=False),
     Column("at", UTCDateTime, nullable=False),
     Index("ix_ingest_errors_source_at", "source_id", "at"),
+)
+
+#: Shared values every process must agree on (e.g. ``cluster_version``).
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
 )

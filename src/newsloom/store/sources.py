@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, func, select, update
 
@@ -80,6 +80,27 @@ def due_sources(conn: Connection, now: datetime) -> list[Source]:
     return [_to_source(r) for r in rows]
 
 
+def claim_due_sources(conn: Connection, now: datetime, lease: float) -> list[int]:
+    """Ids of the sources due now, each pushed ``lease`` seconds ahead so it is handed out once.
+
+    The poll that follows sets the real next time; a poll that never reports back (its worker
+    died) makes the source due again when the lease runs out.
+    """
+    due = (sources.c.next_fetch.is_(None)) | (sources.c.next_fetch <= now)
+    claimed = conn.execute(
+        update(sources)
+        .where(due)
+        .values(next_fetch=now + timedelta(seconds=lease))
+        .returning(sources.c.id)
+    ).scalars()
+    return sorted(claimed)
+
+
+def release_source(conn: Connection, source_id: int, now: datetime) -> None:
+    """Make a claimed source due again at once (its poll was handed back unfinished)."""
+    conn.execute(update(sources).where(sources.c.id == source_id).values(next_fetch=now))
+
+
 def seconds_until_next_due(conn: Connection, now: datetime) -> float:
     """Seconds until the next source is due (0 when one is due now or never polled)."""
     soonest = conn.execute(select(func.min(sources.c.next_fetch))).scalar()
@@ -91,7 +112,7 @@ def seconds_until_next_due(conn: Connection, now: datetime) -> float:
 
 
 def save_fetch_state(conn: Connection, src: Source) -> None:
-    """Store the outcome of a poll: validators, times, error text and count."""
+    """Store the outcome of a poll: validators, times, error text and count, interval."""
     conn.execute(
         update(sources)
         .where(sources.c.id == src.id)
@@ -103,8 +124,19 @@ def save_fetch_state(conn: Connection, src: Source) -> None:
             last_error=src.last_error,
             error_count=src.error_count,
             next_fetch=src.next_fetch,
+            poll_interval=src.poll_interval,
         )
     )
+
+
+def recent_article_count(conn: Connection, source_id: int, since: datetime) -> int:
+    """How many of a source's articles date from ``since`` on (their date, else when fetched)."""
+    when = func.coalesce(articles.c.published, articles.c.fetched)
+    return conn.execute(
+        select(func.count())
+        .select_from(articles)
+        .where(articles.c.source_id == source_id, when >= since)
+    ).scalar_one()
 
 
 def record_error(

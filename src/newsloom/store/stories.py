@@ -56,6 +56,16 @@ def unassigned_count(conn: Connection) -> int:
     ).scalar_one()
 
 
+def waiting_span(conn: Connection) -> tuple[datetime | None, datetime | None]:
+    """When the oldest and the newest article still without a story were stored."""
+    row = conn.execute(
+        select(func.min(articles.c.fetched), func.max(articles.c.fetched)).where(
+            articles.c.story_id.is_(None)
+        )
+    ).one()
+    return row[0], row[1]
+
+
 def save_vector(conn: Connection, article_id: int, vector: bytes) -> None:
     conn.execute(update(articles).where(articles.c.id == article_id).values(vector=vector))
 
@@ -222,10 +232,9 @@ def story_articles(conn: Connection, story_id: int, *extra) -> list:
 
 
 def merged_aliases(conn: Connection, story_id: int) -> list[str]:
-    return list(
-        conn.execute(
-            select(stories.c.short_id)
-            .where(stories.c.merged_into == story_id)
-            .order_by(stories.c.short_id)
-        ).scalars()
-    )
+    """Short ids of the stories merged into this one (they redirect to it)."""
+    # BETWEEN, not "=", and sorted here: with statistics (ANALYZE) SQLite judges "merged_into
+    # = ?" unselective (the column is nearly all NULL) and scans the table instead of using
+    # ix_stories_merged_into; a range keeps the index (see web/queries.py).
+    query = select(stories.c.short_id).where(stories.c.merged_into.between(story_id, story_id))
+    return sorted(conn.execute(query).scalars())
