@@ -7,6 +7,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import text
+
 from newsloom.store import stories as store_stories
 from newsloom.store.db import open_store, transaction
 
@@ -109,3 +111,30 @@ def test_status_developing_for_fresh_news(db_settings, tmp_path):
     cli(db_settings, "cluster")
     (story,) = exported(db_settings)
     assert story["status"] == "developing"
+
+
+#: An arrival order that once split the German article off: it came before most of the
+#: English coverage, so it had nothing in its language to join; the Spanish one, later,
+#: joined the English story and (with the bridge) brings the German one along.
+TRICKLE = ["e2", "d1", "a1", "e1", "b2", "b1", "a4", "c2", "c1", "d2", "a5", "a2", "d3", "c3"]
+TRICKLE += ["a3"]
+
+
+def test_articles_trickling_in_out_of_order_still_form_the_events(engine, db_settings, tmp_path):
+    """Clustered one by one as they arrive (not in time order), the stories are the events."""
+    from newsloom.pipeline import Clusterer, Ingestor, import_file
+
+    by_id = {a["id"]: a for a in ARTICLES}
+    ingestor, clusterer = Ingestor(engine, db_settings), Clusterer(engine, db_settings)
+    for art in TRICKLE:
+        import_file(
+            engine, db_settings, write(tmp_path / f"{art}.jsonl", [by_id[art]]), ingestor=ingestor
+        )
+        clusterer.run()
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT external_id, story_id, story_reason FROM articles")).all()
+    groups: dict[int, list[str]] = {}
+    for row in rows:
+        groups.setdefault(row.story_id, []).append(row.external_id)
+    assert sorted(sorted(g) for g in groups.values()) == EXPECTED
+    assert any("bridged languages" in (r.story_reason or "") for r in rows)

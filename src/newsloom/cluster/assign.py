@@ -33,6 +33,12 @@ How an article is placed (``StoryAssigner.add``):
    joins the result. The older story survives (smaller first-article time, then smaller key)
    and takes the other's articles. Two stories that the article does not bridge are left as
    they are.
+8. Bridge languages: after joining a story, each other story in other languages only that
+   the article would also have joined (its cross-language margin is met) is merged into it
+   when the two stories share no language and their members' average embedding cosine (less
+   the time penalty) reaches ``cross_threshold``. A translation that arrived before any
+   coverage in the main language had nothing to join and started its own story; without this
+   it would stay apart when articles arrive out of time order (many feeds, many workers).
 
 Everything a decision reads (live members in (time, id) order, integer document frequencies,
 the live vectors) depends only on which articles are live, not on the path that led there, so
@@ -240,6 +246,11 @@ class StoryAssigner:
         best = scores[0]
         self._attach(doc, best.story)
         reason = ("joined across languages: " if best.cross else "joined: ") + best.describe()
+        merged = self._bridge_languages(best, scores)
+        if merged:
+            survivor = merged[-1][1]
+            reason += "; bridged languages: " + ", ".join(f"merged {a} into {b}" for a, b in merged)
+            return Decision(item.id, survivor, False, round(best.score, 6), merged, reason)
         return Decision(item.id, best.story, False, round(best.score, 6), [], reason)
 
     def restore(self, story: int, items: list[Item]) -> None:
@@ -478,6 +489,34 @@ class StoryAssigner:
             return None
         survivor, absorbed = self._merge(best[1], best[2])
         return best[0], survivor, absorbed
+
+    def _languages(self, key: int) -> set[str | None]:
+        return {d.lang for d in self._stories[key].recent(self.params.recent_members)}
+
+    def _bridge_languages(self, best: _Score, scores: list[_Score]) -> list[tuple[int, int]]:
+        """Merge into the story just joined each other-language story the article would also
+        have joined, when the two stories' members are in no common language and alike on
+        their own (average embedding cosine between them, less the time penalty, reaches
+        ``cross_threshold``). Without it a translation that arrived before the story it
+        belongs to (so had nothing in its language to join) stays apart for good.
+        (absorbed, survivor) pairs, in order."""
+        p = self.params
+        merged: list[tuple[int, int]] = []
+        survivor = best.story
+        for other in scores[1:]:
+            if other.margin < 0 or not (other.cross or best.cross):
+                continue
+            if other.story not in self._stories or other.story == survivor:
+                continue
+            if self._languages(survivor) & self._languages(other.story):
+                continue
+            ra = self._stories[survivor].recent(p.recent_members)
+            rb = self._stories[other.story].recent(p.recent_members)
+            if self._link([self._cross(x, y) for x in ra for y in rb]) < p.cross_threshold:
+                continue
+            survivor, absorbed = self._merge(survivor, other.story)
+            merged.append((absorbed, survivor))
+        return merged
 
     def _union(self, doc: _Doc, a: int, b: int) -> float | None:
         """Background-corrected average link of ``doc`` + story ``a`` + story ``b``."""
