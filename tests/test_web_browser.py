@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -171,6 +172,28 @@ def test_reader_journey(server, browser):
     _shot(page, "search-desktop")
     page.close()
     assert not errors, errors  # no script errors, no CSP violations
+
+
+def test_api_docs_render_offline(server, browser):
+    """Swagger UI comes from the server itself: no request leaves 127.0.0.1, and its
+    strict CSP (no CDN, no inline script but its own set-up) reports no violation."""
+    errors: list[str] = []
+    hosts: list[str] = []
+    page = _page(browser, DESKTOP, errors)
+    page.on("request", lambda r: hosts.append(urlsplit(r.url).hostname or r.url))
+    page.goto(server + "/api/docs")
+    operations = page.locator(".opblock")
+    operations.first.wait_for(timeout=15_000)
+    assert operations.count() >= 5
+    assert page.locator(".opblock-summary-path", has_text="/api/v1/stories/{sid}").count() == 1
+    assert page.get_by_text("newsloom", exact=False).first.is_visible()
+    # open one operation: its parameters render from the OpenAPI document
+    page.locator(".opblock-summary", has_text="/api/v1/stories/{sid}").first.click()
+    page.locator(".parameters").first.wait_for(timeout=5_000)
+    _shot(page, "api-docs-desktop")
+    page.close()
+    assert hosts and set(hosts) == {"127.0.0.1"}, hosts
+    assert not errors, errors
 
 
 def test_phone_and_dark_mode_screenshots(server, browser):

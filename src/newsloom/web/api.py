@@ -119,6 +119,9 @@ class SourceOut(BaseModel):
     error_count: int
     errors_last_7_days: int
     next_fetch: str | None
+    poll_interval: float | None = Field(
+        None, description="Seconds between polls, chosen from how often the source publishes"
+    )
     health: str
 
 
@@ -213,10 +216,15 @@ async def get_story(request: Request, sid: str) -> Response:
     """One story with its newest page and its articles. Merged ids redirect (308)."""
 
     def build(conn: Connection) -> Rendered:
-        view = queries.story_page(conn, sid)
-        if view.moved:
-            return moved(f"/api/v1/stories/{view.short_id}")
-        return as_json(view.to_json(), last_modified=view.written_at)
+        ref = queries.story_ref(conn, sid)
+        if ref.moved:
+            return moved(f"/api/v1/stories/{ref.short_id}")
+
+        def render() -> Rendered:
+            view = queries.story_view(conn, ref)
+            return as_json(view.to_json(), last_modified=view.written_at)
+
+        return site_of(request).story("api", ref, render)
 
     return await cached(request, ("api-story", sid), build)
 

@@ -19,13 +19,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .. import __version__
+from .. import __version__, metrics
 from ..config import Settings
 from ..errors import NewsloomError
-from . import api, feeds, pages
+from . import api, docs, feeds, pages
 from .http import GZIP_MIN, FastPath, Site
 from .templating import STATIC, make_environment
 
@@ -35,13 +36,6 @@ log = logging.getLogger(__name__)
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' https: data:; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-)
-#: The API docs (Swagger UI) load their script and style from a CDN.
-DOCS_CSP = (
-    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
 )
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -53,17 +47,19 @@ SECURITY_HEADERS = [
 
 
 class SecurityHeaders:
-    """Adds the security headers to every response (a plain ASGI middleware: cheap)."""
+    """Adds the security headers to every response (a plain ASGI middleware: cheap).
 
-    def __init__(self, app: ASGIApp, docs_path: str = "/api/docs"):
+    A response that sets its own Content-Security-Policy (the API docs) keeps it.
+    """
+
+    def __init__(self, app: ASGIApp):
         self.app = app
-        self.docs_path = docs_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = (DOCS_CSP if scope["path"] == self.docs_path else CSP).encode()
+        csp = CSP.encode()
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -132,7 +128,7 @@ def create_app(
         title="newsloom",
         version=__version__,
         summary="Stories from many outlets, each with one neutral, sourced page.",
-        docs_url="/api/docs",
+        docs_url=None,  # docs.install: Swagger UI from this server, not a CDN
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
@@ -175,6 +171,15 @@ def create_app(
     async def healthz() -> PlainTextResponse:
         return PlainTextResponse("ok")
 
+    registry = metrics.make_registry(engine, min_outlets=settings.min_outlets)
+    app.state.metrics = registry
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        # this process's counters plus gauges read from the database now: never cached
+        body, content_type = await run_in_threadpool(metrics.exposition, registry)
+        return Response(body, media_type=content_type, headers={"Cache-Control": "no-store"})
+
     static_files = {p.name: p.read_bytes() for p in STATIC.glob("*") if p.is_file()}
     static_types = {".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 
@@ -193,6 +198,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(feeds.router)
     app.include_router(api.router)
+    docs.install(app)
     return app
 
 

@@ -113,10 +113,12 @@ def render_home(request, conn, language, category, page: int) -> Rendered:
 @router.get("/t/{sid}")
 async def story(request: Request, sid: str) -> Response:
     def build(conn: Connection) -> Rendered:
-        view = queries.story_page(conn, sid)
-        if view.moved:
-            return moved(f"/t/{view.short_id}")
-        return render_story(request, view)
+        ref = queries.story_ref(conn, sid)
+        if ref.moved:
+            return moved(f"/t/{ref.short_id}")
+        return site_of(request).story(
+            "page", ref, lambda: render_story(request, queries.story_view(conn, ref))
+        )
 
     return await cached(request, ("story", sid), build)
 

@@ -19,11 +19,20 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, and_, func, literal_column, or_, select, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 
 from ..errors import InputError, NotFound
-from ..store import stories as store_stories
 from ..store.schema import articles, ingest_errors, sources, stories, story_pages
 from ..store.stories import ARTICLE_TIME
 
@@ -380,49 +389,131 @@ class StoryView:
         }
 
 
+STORY_COLUMNS = (
+    stories.c.id,
+    stories.c.short_id,
+    stories.c.first_seen,
+    stories.c.last_article,
+    stories.c.updated,
+    stories.c.article_count,
+    stories.c.outlet_count,
+    stories.c.country_count,
+    stories.c.merged_into,
+)
+
+
+def _story_select(where):
+    """A story row, with a fingerprint of its article set (count and newest id)."""
+    mine = articles.c.story_id == stories.c.id
+    return select(
+        *STORY_COLUMNS,
+        select(func.count()).where(mine).correlate(stories).scalar_subquery().label("n"),
+        select(func.max(articles.c.id))
+        .where(mine)
+        .correlate(stories)
+        .scalar_subquery()
+        .label("last_id"),
+    ).where(where)
+
+
+# Statements of the story page, built once (building a statement costs more than running it).
+_STORY_BY_SHORT_ID = _story_select(stories.c.short_id == bindparam("sid"))
+_STORY_BY_ID = _story_select(stories.c.id == bindparam("story_id"))
+_REVISIONS = (
+    select(
+        story_pages.c.id,
+        story_pages.c.revision,
+        story_pages.c.written_at,
+        story_pages.c.checked_at,
+        story_pages.c.status,
+    )
+    .where(story_pages.c.story_id == bindparam("story_id"))
+    .order_by(story_pages.c.revision.desc())
+    .limit(2)
+)
+_PAGE_JSON = select(story_pages.c.page).where(story_pages.c.id == bindparam("page_id"))
+# BETWEEN and not "=": once SQLite has statistics (ANALYZE), merged_into, NULL for nearly
+# every story, looks unselective to it and "=" scans the table (~1 ms for 10,000 stories);
+# a closed range keeps the lookup on ix_stories_merged_into.
+_MERGED_IDS = select(stories.c.short_id).where(
+    stories.c.merged_into.between(bindparam("story_id"), bindparam("story_id"))
+)
+
+
 def _resolve_row(conn: Connection, sid: str):
     """The live story row for a short id, following merges."""
-    row = conn.execute(select(stories).where(stories.c.short_id == sid)).first()
+    row = conn.execute(_STORY_BY_SHORT_ID, {"sid": sid}).first()
     if row is None:
         raise NotFound(f"web: no story {sid!r}")
     seen = set()
     while row.merged_into is not None and row.id not in seen:
         seen.add(row.id)
-        row = conn.execute(select(stories).where(stories.c.id == row.merged_into)).one()
+        row = conn.execute(_STORY_BY_ID, {"story_id": row.merged_into}).one()
     return row
 
 
-def story_page(conn: Connection, sid: str) -> StoryView:
-    """A story, by its short id, with its newest page and its articles.
+def merged_ids(conn: Connection, story_id: int) -> list[str]:
+    """The short ids merged into a story (they redirect to it), sorted."""
+    return sorted(conn.execute(_MERGED_IDS, {"story_id": story_id}).scalars())
+
+
+@dataclass(frozen=True)
+class StoryRef:
+    """A short id resolved to its live story, with a fingerprint of what its page shows.
+
+    The fingerprint changes whenever the story's page, counts, dates, articles or merged ids
+    do (page revisions are immutable; the pipeline refreshes ``stories.updated`` whenever
+    articles join or leave): a page rendered for one fingerprint can be served again while
+    it is current, whatever else in the database changed.
+    """
+
+    requested_id: str
+    row: Any
+    revisions: tuple
+    merged_ids: tuple[str, ...]
+
+    @property
+    def short_id(self) -> str:
+        return self.row.short_id
+
+    @property
+    def moved(self) -> bool:
+        return self.requested_id != self.row.short_id
+
+    @property
+    def fingerprint(self) -> tuple:
+        # not checked_at: the writer touches it on every check, and no page shows it
+        pages = tuple((r.id, r.revision, r.written_at, r.status) for r in self.revisions)
+        return (tuple(self.row), pages, self.merged_ids)
+
+
+def story_ref(conn: Connection, sid: str) -> StoryRef:
+    """Resolve a short id (following merges) and read what identifies its page: three
+    small indexed queries, and neither the page's JSON nor its articles.
 
     Raises:
-        NotFound: no story has this id (merged ids resolve to the surviving story).
+        NotFound: no story has this id.
     """
     row = _resolve_row(conn, sid)
-    revisions = conn.execute(
-        select(
-            story_pages.c.id,
-            story_pages.c.revision,
-            story_pages.c.written_at,
-            story_pages.c.checked_at,
-            story_pages.c.status,
-        )
-        .where(story_pages.c.story_id == row.id)
-        .order_by(story_pages.c.revision.desc())
-        .limit(2)
-    ).all()
+    revisions = conn.execute(_REVISIONS, {"story_id": row.id}).all()
+    return StoryRef(sid, row, tuple(revisions), tuple(merged_ids(conn, row.id)))
+
+
+def story_view(conn: Connection, ref: StoryRef) -> StoryView:
+    """The story of ``ref`` with its newest page (parsed) and its articles."""
+    row, revisions = ref.row, ref.revisions
     latest = revisions[0] if revisions else None
     page = None
     if latest is not None:
-        raw = conn.execute(select(story_pages.c.page).where(story_pages.c.id == latest.id))
+        raw = conn.execute(_PAGE_JSON, {"page_id": latest.id}).scalar_one()
         try:
-            page = json.loads(raw.scalar_one())
+            page = json.loads(raw)
         except ValueError:
             page = None
     return StoryView(
         story_id=row.id,
         short_id=row.short_id,
-        requested_id=sid,
+        requested_id=ref.requested_id,
         first_seen=_utc(row.first_seen),
         last_article=_utc(row.last_article),
         article_count=row.article_count,
@@ -435,8 +526,17 @@ def story_page(conn: Connection, sid: str) -> StoryView:
         checked_at=_utc(latest.checked_at) if latest else None,
         previous_written_at=_utc(revisions[1].written_at) if len(revisions) > 1 else None,
         articles=story_articles(conn, row.id),
-        merged_ids=store_stories.merged_aliases(conn, row.id),
+        merged_ids=list(ref.merged_ids),
     )
+
+
+def story_page(conn: Connection, sid: str) -> StoryView:
+    """A story, by its short id, with its newest page and its articles.
+
+    Raises:
+        NotFound: no story has this id (merged ids resolve to the surviving story).
+    """
+    return story_view(conn, story_ref(conn, sid))
 
 
 ARTICLE_COLUMNS = (
@@ -459,22 +559,25 @@ ARTICLE_COLUMNS = (
 
 
 def _article_json(r) -> dict:
+    # unpacked by position (ARTICLE_COLUMNS' order): a third of the cost of r.name lookups
+    (id_, url, title, outlet, author, published, fetched, kind, language, image, paywalled,
+     country, lean, duplicate_of, story) = r  # fmt: skip
     return {
-        "id": r.id,
-        "url": r.url,
-        "title": r.title,
-        "outlet": r.outlet,
-        "author": r.author,
-        "published": iso(r.published),
-        "fetched": iso(r.fetched),
-        "kind": r.kind,
-        "language": r.language,
-        "image": r.image,
-        "paywalled": bool(r.paywalled),
-        "country": r.country,
-        "lean": r.lean,
-        "duplicate_of": r.duplicate_of,
-        "story": r.story,
+        "id": id_,
+        "url": url,
+        "title": title,
+        "outlet": outlet,
+        "author": author,
+        "published": iso(published),
+        "fetched": iso(fetched),
+        "kind": kind,
+        "language": language,
+        "image": image,
+        "paywalled": bool(paywalled),
+        "country": country,
+        "lean": lean,
+        "duplicate_of": duplicate_of,
+        "story": story,
     }
 
 
@@ -486,13 +589,15 @@ def _article_select():
     )
 
 
+_STORY_ARTICLES = (
+    _article_select()
+    .where(articles.c.story_id == bindparam("story_id"))
+    .order_by(ARTICLE_TIME, articles.c.id)
+)
+
+
 def story_articles(conn: Connection, story_id: int) -> list[dict]:
-    rows = conn.execute(
-        _article_select()
-        .where(articles.c.story_id == story_id)
-        .order_by(ARTICLE_TIME, articles.c.id)
-    ).all()
-    return [_article_json(r) for r in rows]
+    return [_article_json(r) for r in conn.execute(_STORY_ARTICLES, {"story_id": story_id})]
 
 
 # --- articles -----------------------------------------------------------------------------
@@ -555,6 +660,7 @@ class OutletHealth:
     error_count: int
     recent_errors: int
     next_fetch: datetime | None
+    poll_interval: float | None = None  # seconds, chosen from how often it publishes
 
     @property
     def health(self) -> str:
@@ -584,6 +690,7 @@ class OutletHealth:
             "error_count": self.error_count,
             "errors_last_7_days": self.recent_errors,
             "next_fetch": iso(self.next_fetch),
+            "poll_interval": self.poll_interval,
             "health": self.health,
         }
 
@@ -627,6 +734,7 @@ def outlets(conn: Connection, now: datetime | None = None) -> list[OutletHealth]
                 error_count=s.error_count or 0,
                 recent_errors=errors.get(s.id, 0),
                 next_fetch=_utc(s.next_fetch),
+                poll_interval=s.poll_interval,
             )
         )
     for name, n, last in conn.execute(
