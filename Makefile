@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/cluster_quality.py
 	$(BIN)/python bench/cluster_scale.py
 	$(BIN)/python bench/writer_quality.py
+	$(BIN)/python bench/soak.py --seconds 300
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
