@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import json
 import logging
+import os
+import re
+import signal
 import sys
+import time
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -38,14 +43,39 @@ class Context:
         return self._engine
 
 
-def _setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+class JsonLogFormatter(logging.Formatter):
+    """One JSON object a line: time, level, logger, message, and the ``key=value`` pairs the
+    message carries (newsloom logs its facts that way) as fields of their own."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": message,
+        }
+        for key, value in re.findall(r"(\w+)=(.*?)(?=\s\w+=|$)", message):
+            entry.setdefault(key, value)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _setup_logging(level: str, fmt: str = "text") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if fmt == "json":
+        handler.setFormatter(JsonLogFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), handlers=[handler])
     if level.upper() != "DEBUG":
         logging.getLogger("alembic").setLevel(logging.WARNING)
+        # the job queue logs every job start and end at INFO: newsloom logs what matters
+        logging.getLogger("procrastinate").setLevel(logging.WARNING)
+        # one line per request: newsloom logs failures itself, with the source
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
 class NewsloomGroup(click.Group):
@@ -80,8 +110,9 @@ def main(ctx, data_dir, config_file, database_url, log_level):
     settings = load_settings(
         config_file, data_dir=data_dir, database_url=database_url, log_level=log_level
     )
-    _setup_logging(settings.log_level)
+    _setup_logging(settings.log_level, settings.log_format)
     ctx.obj = Context(settings)
+    ctx.obj.config_file = config_file
 
 
 @main.command()
@@ -168,11 +199,22 @@ def _ago(dt: datetime | None) -> str:
     return "just now"
 
 
+def _every(seconds: float | None) -> str:
+    """A poll interval for people: ``45 s``, ``5 min``, ``1 h``, ``1.5 h``; empty when unknown."""
+    if not seconds:
+        return ""
+    if seconds < 60:
+        return f"{round(seconds)} s"
+    if seconds < 3570:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f}".removesuffix(".0") + " h"
+
+
 @sources.command("list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per source.")
 @click.pass_obj
 def sources_list(obj, as_json):
-    """Every source with its health: last fetch, last error, article count."""
+    """Every source with its health: last fetch, poll interval, last error, article count."""
     from .store.sources import list_sources
 
     with obj.engine.connect() as conn:
@@ -194,6 +236,8 @@ def sources_list(obj, as_json):
                         "last_success": s.last_success.isoformat() if s.last_success else None,
                         "last_error": s.last_error,
                         "error_count": s.error_count,
+                        "next_fetch": s.next_fetch.isoformat() if s.next_fetch else None,
+                        "poll_interval": s.poll_interval,
                         "articles": s.article_count,
                     },
                     ensure_ascii=False,
@@ -215,6 +259,7 @@ def sources_list(obj, as_json):
         "lean",
         "articles",
         "last fetch",
+        "every",
         "errors",
         "last error",
     ):
@@ -228,6 +273,7 @@ def sources_list(obj, as_json):
             s.lean or "",
             str(s.article_count),
             _ago(s.last_fetch),
+            _every(s.poll_interval),
             str(s.error_count),
             (s.last_error or "")[:80],
         )
@@ -311,11 +357,24 @@ def serve(obj, host, port):
 
 @main.command()
 @click.option("--once", is_flag=True, help="Poll, cluster and write once, then stop (no site).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Run the pipeline in this many `newsloom worker` processes (PostgreSQL only); "
+    "0: in this process.",
+)
 @_host_port
 @click.pass_obj
-def run(obj, once, host, port):
+def run(obj, once, workers, host, port):
     """Run newsloom: poll the sources, cluster new articles into stories, write their pages."""
-    from .pipeline import run_forever
+    if workers and once:
+        raise click.UsageError("--once runs in this process; leave out --workers")
+    if workers:
+        from .worker import require_postgresql
+
+        require_postgresql(obj.settings)
     from .store.sources import source_count
 
     with obj.engine.connect() as conn:
@@ -333,7 +392,23 @@ def run(obj, once, host, port):
         f"{where} (Ctrl-C to stop)"
     )
 
+    shown = {"at": 0.0, "new": 0, "rounds": 0}
+
+    def progress(result, done: int, total: int) -> None:
+        """The first round (every source at once, minutes for hundreds): a line every 5 s."""
+        shown["new"] += result.tally.new + result.tally.duplicate
+        if shown["rounds"] or total < 2:
+            return
+        now = time.monotonic()
+        if now - shown["at"] >= 5.0 or done == total:
+            shown["at"] = now
+            click.echo(
+                f"{datetime.now().strftime('%H:%M:%S')} first round: {done}/{total} sources "
+                f"polled, {shown['new']} new articles so far"
+            )
+
     def report(results, clustered, written) -> None:
+        shown["rounds"] += 1
         failed = sum(r.status == "error" for r in results)
         new = sum(r.tally.new + r.tally.duplicate for r in results)
         if results or clustered.articles or written.written:
@@ -343,28 +418,149 @@ def run(obj, once, host, port):
                 f"{written.written} pages written"
             )
 
+    if workers:
+        _run_with_workers(obj, workers, host, port)
+    else:
+        asyncio.run(_run_until_signalled(obj, once, host, port, report, progress))
+    click.echo("stopped")
+
+
+def _child_env(obj) -> dict:
+    """The environment for a `newsloom worker` child: this process's settings, explicitly."""
+    env = dict(os.environ)
+    env["NEWSLOOM_DATA_DIR"] = str(obj.settings.data_dir)
+    env["NEWSLOOM_DATABASE_URL"] = obj.settings.db_url
+    env["NEWSLOOM_LOG_LEVEL"] = obj.settings.log_level
+    if obj.config_file:
+        env["NEWSLOOM_CONFIG"] = str(obj.config_file)
+    return env
+
+
+def _run_with_workers(obj, count: int, host: str, port: int) -> None:
+    """The site here, the pipeline in ``count`` worker processes (restarted if one dies)."""
+    import subprocess
+
+    from .web.app import make_server
+    from .worker import ensure_queue_schema, require_postgresql
+
+    require_postgresql(obj.settings)
+    ensure_queue_schema(obj.engine)
+    cmd = [sys.executable, "-m", "newsloom", "worker"]
+    env = _child_env(obj)
+
+    def start(i: int) -> subprocess.Popen:
+        proc = subprocess.Popen([*cmd, "--name", f"worker-{i}"], env=env)
+        click.echo(f"worker-{i} started (pid {proc.pid})")
+        return proc
+
     async def main_loop() -> None:
-        if once:
-            await run_forever(obj.engine, obj.settings, once=True, report=report)
+        procs = {i: start(i) for i in range(1, count + 1)}
+        server = make_server(obj.settings, host, port, obj.engine)
+        server.capture_signals = contextlib.nullcontext  # handled here, for the workers too
+        loop = asyncio.get_running_loop()
+
+        def on_signal(signum) -> None:
+            click.echo(f"{signal.Signals(signum).name}: stopping the workers and the site")
+            server.should_exit = True
+
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, on_signal, signum)
+        serving = asyncio.create_task(server.serve())
+        while not serving.done():
+            await asyncio.wait({serving}, timeout=2.0)
+            for i, proc in list(procs.items()):
+                if proc.poll() is not None and not server.should_exit:
+                    click.echo(f"worker-{i} exited with status {proc.returncode}; restarting")
+                    procs[i] = start(i)
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = obj.settings.shutdown_grace + 10
+        for i, proc in procs.items():
+            try:
+                await asyncio.to_thread(proc.wait, deadline)
+            except subprocess.TimeoutExpired:
+                click.echo(f"worker-{i} did not stop in time: killed", err=True)
+                proc.kill()
+
+    asyncio.run(main_loop())
+
+
+async def _run_until_signalled(obj, once, host, port, report, progress) -> None:
+    """The pipeline (and, unless ``once``, the site) until SIGINT/SIGTERM, then a clean stop.
+
+    The first signal lets the stage in progress finish (see ``run_forever``) and the server
+    drain; a second one cancels what is left at once.
+    """
+    from .pipeline import run_forever
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    server = None
+    tasks = []
+
+    def on_signal(signum) -> None:
+        if stop.is_set():
+            click.echo("second signal: stopping now", err=True)
+            for task in tasks:
+                task.cancel()
             return
+        click.echo(f"{signal.Signals(signum).name}: finishing the work in hand, then stopping")
+        stop.set()
+        if server is not None:
+            server.should_exit = True
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, on_signal, signum)
+    pipeline = asyncio.create_task(
+        run_forever(
+            obj.engine, obj.settings, once=once, report=report, progress=progress, stop=stop
+        )
+    )
+    tasks.append(pipeline)
+    if not once:
         from .web.app import make_server
 
         server = make_server(obj.settings, host, port, obj.engine)
-        poller = asyncio.create_task(run_forever(obj.engine, obj.settings, report=report))
-        try:
-            await server.serve()  # returns on Ctrl-C / SIGTERM (uvicorn handles the signals)
-        finally:
-            poller.cancel()
-            try:
-                await poller
-            except asyncio.CancelledError:
-                pass
-
+        server.capture_signals = contextlib.nullcontext  # the handlers above stop both
+        tasks.append(asyncio.create_task(server.serve()))
     try:
-        asyncio.run(main_loop())
-    except KeyboardInterrupt:
-        pass
-    click.echo("stopped")
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        if pipeline in done or any(t.done() and not t.cancelled() and t.exception() for t in done):
+            stop.set()  # one side ended (or failed): stop the other
+            if server is not None:
+                server.should_exit = True
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
+            raise result
+
+
+@main.command()
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="Jobs this worker runs at once (polls overlap their waiting on the network).",
+)
+@click.option("--name", help="Worker name in logs and in the job queue (default host:pid).")
+@click.pass_obj
+def worker(obj, concurrency, name):
+    """Run one pipeline worker (PostgreSQL): poll, cluster and write jobs shared with others."""
+    from sqlalchemy.engine import make_url
+
+    from .worker import require_postgresql, run_worker
+
+    require_postgresql(obj.settings)
+    obj.engine  # noqa: B018 - migrate before the worker starts
+    db = make_url(obj.settings.db_url)
+    click.echo(f"newsloom {__version__}: worker {name or os.getpid()} on {db.host}/{db.database}")
+    asyncio.run(run_worker(obj.settings, concurrency=concurrency, name=name))
+    click.echo("worker stopped")
 
 
 # --- stories -------------------------------------------------------------------------------
@@ -444,6 +640,57 @@ def summarize(obj, file):
 
     for page in summarize_file(file, obj.settings):
         click.echo(json.dumps(page, ensure_ascii=False))
+
+
+# --- status --------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="The figures as one JSON object.")
+@click.pass_obj
+def status(obj, as_json):
+    """Sources, articles, stories, queues and recent errors, as the database holds them."""
+    from .store.stats import pipeline_stats
+
+    with obj.engine.connect() as conn:
+        stats = pipeline_stats(conn, datetime.now(UTC), min_outlets=obj.settings.min_outlets)
+    if as_json:
+        click.echo(json.dumps(stats.as_dict(), ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    errors = ", ".join(f"{kind} {n}" for kind, n in stats.errors_24h.items()) or "none"
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    for label, line in (
+        (
+            "sources",
+            f"{stats.sources}: {stats.sources_due} due now, {stats.sources_failing} failing; "
+            f"last poll {_ago(stats.last_poll)}",
+        ),
+        (
+            "articles",
+            f"{stats.articles}: {stats.articles_last_hour} in the last hour, "
+            f"{stats.articles_last_day} in 24 h, {stats.syndicated} syndicated copies; "
+            f"newest {_ago(stats.newest_article)}",
+        ),
+        (
+            "stories",
+            f"{stats.stories} live, {stats.stories_with_page} with a page; "
+            f"newest page {_ago(stats.newest_page)}",
+        ),
+        (
+            "queues",
+            f"{stats.unclustered} articles to cluster, {stats.pages_pending} pages to write, "
+            f"{stats.sources_due} sources due",
+        ),
+        ("errors", f"in the last 24 h: {errors}"),
+    ):
+        grid.add_row(label, line)
+    width = 200 if not sys.stdout.isatty() else None
+    Console(width=width, highlight=False, markup=False).print(grid)
 
 
 # --- export --------------------------------------------------------------------------------

@@ -42,7 +42,15 @@ class Settings:
     allow_private_addresses: bool = _setting(
         False, "Allow fetching private, loopback and link-local addresses (SSRF guard off)."
     )
-    fetch_interval: int = _setting(900, "Default seconds between two polls of a source.")
+    fetch_interval: int = _setting(
+        900, "Seconds between two polls of a source whose publishing rate is not known yet."
+    )
+    fetch_interval_min: int = _setting(
+        300, "Shortest seconds between two polls, for the busiest sources."
+    )
+    fetch_interval_max: int = _setting(
+        3600, "Longest seconds between two polls, for quiet sources (errors back off further)."
+    )
     max_backoff: int = _setting(86_400, "Longest back-off after repeated errors, in seconds.")
     fetch_pages: bool = _setting(
         True, "Fetch each feed item's article page (off: use the feed's own text)."
@@ -78,6 +86,19 @@ class Settings:
         300.0,
         "`newsloom run` rewrites a story's page only after it has had no new article this long.",
     )
+    cluster_settle_seconds: float = _setting(
+        10.0,
+        "Workers cluster once no new article has been stored for this long (a round of "
+        "polls has ended).",
+    )
+    cluster_max_wait_seconds: float = _setting(
+        120.0, "Workers cluster anyway once an article has waited this long for a story."
+    )
+    shutdown_grace: float = _setting(
+        20.0,
+        "Seconds polls in flight get to finish on SIGINT/SIGTERM before they are cancelled "
+        "(and repeated at the next start).",
+    )
     llm_base_url: str | None = _setting(
         None,
         "OpenAI-compatible endpoint for the LLM writer, e.g. http://127.0.0.1:11434/v1 "
@@ -98,6 +119,9 @@ class Settings:
         "/api/v1/refresh); unset: they answer 403.",
     )
     log_level: str = _setting("INFO", "Logging level: DEBUG, INFO, WARNING, ERROR.")
+    log_format: str = _setting(
+        "text", "Log lines as `text` (for people) or `json` (one object a line, for collectors)."
+    )
 
     @property
     def db_url(self) -> str:

@@ -32,6 +32,7 @@ class Source:
     last_error: str | None = None
     error_count: int = 0
     next_fetch: datetime | None = None
+    poll_interval: float | None = None  # seconds, chosen from how often it publishes
     article_count: int = 0
 
 

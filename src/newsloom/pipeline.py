@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import random
+from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -35,8 +36,10 @@ from .ingest.feeds import parse as parse_feed
 from .ingest.fetch import Fetcher
 from .ingest.normalize import DuplicateIndex, canonical_url, content_hash
 from .ingest.opml import read_opml
+from .metrics import ARTICLES_INGESTED, CLUSTER_BATCH_SECONDS, FETCH_ERRORS, POLLS, timed_write
 from .model import KINDS, Article, Extracted, FeedEntry, Source
 from .store import articles as store_articles
+from .store import meta as store_meta
 from .store import pages as store_pages
 from .store import sources as store_sources
 from .store import stories as store_stories
@@ -88,6 +91,7 @@ class Tally:
     reasons: dict[str, int] = field(default_factory=dict)
 
     def add(self, outcome: Outcome) -> None:
+        ARTICLES_INGESTED.labels(outcome.status).inc()
         self.read += 1
         if outcome.status == "rejected":
             self.rejected += 1
@@ -114,9 +118,29 @@ class Ingestor:
         self.engine = engine
         self.settings = settings
         self.dups = DuplicateIndex(threshold=settings.duplicate_threshold)
+        self.last_id = 0  # the newest article whose signature the index has seen
+        self._order: deque[int] = deque()  # indexed ids, oldest first (bounded memory)
         with engine.connect() as conn:
             for art_id, sig in store_articles.recent_signatures(conn, DUPLICATE_WINDOW):
-                self.dups.add(art_id, sig)
+                self._remember(art_id, sig)
+
+    def _remember(self, art_id: int, sig: bytes) -> None:
+        """Index an original; the oldest falls out once the index holds DUPLICATE_WINDOW."""
+        self.dups.add(art_id, sig)
+        self._order.append(art_id)
+        self.last_id = max(self.last_id, art_id)
+        while len(self._order) > DUPLICATE_WINDOW:
+            self.dups.discard(self._order.popleft())
+
+    def _catch_up(self, conn) -> None:
+        """Take the ``ingest`` lock, then learn the originals other processes stored since.
+
+        The lock makes check-then-insert one step across processes sharing the database, so
+        two workers fetching two copies of one wire story still link the second to the first.
+        """
+        store_meta.exclusive(conn, "ingest")
+        for art_id, sig in store_articles.signatures_after(conn, self.last_id):
+            self._remember(art_id, sig)
 
     def add(
         self,
@@ -154,6 +178,7 @@ class Ingestor:
         art.content_hash = content_hash(art.text) if art.text else None
         sig = self.dups.signature(art.text) if art.text else None
         if sig is not None:
+            self._catch_up(conn)
             original = self.dups.find(sig)
             if original is not None:
                 art.duplicate_of = store_articles.original_of(conn, original)
@@ -164,7 +189,7 @@ class Ingestor:
         if art.duplicate_of is not None:
             return Outcome("duplicate", art_id)
         if sig is not None:
-            self.dups.add(art_id, sig)
+            self._remember(art_id, sig)
         return Outcome("new", art_id)
 
 
@@ -216,12 +241,89 @@ def article_from_entry(entry: FeedEntry, source: Source) -> Article:
     )
 
 
+#: How far back a source's items count towards its publishing rate.
+RATE_WINDOW = timedelta(days=7)
+#: Polls per expected new item: twice, so an item waits a quarter of the gap on average.
+POLLS_PER_ITEM = 2.0
+#: A "not modified" answer stretches the interval by this much: quiet feeds drift to the maximum.
+NOT_MODIFIED_GROWTH = 1.2
+#: Spread of each poll's time around its interval, so sources added together poll apart.
+POLL_JITTER = 0.1
+
+
+def publishing_rate(
+    entry_times: Iterable[datetime | None], now: datetime, window: timedelta = RATE_WINDOW
+) -> float | None:
+    """Items per second a feed published over the last ``window``; None when its dates say nothing.
+
+    Counted from the dated entries of one poll that fall in the window: ``n - 1`` gaps from
+    the oldest of them to now (not to the newest, so a feed silent since its last item slows
+    down too). Measuring from the oldest item suits feeds that list only their newest items,
+    and an old pinned item outside the window changes nothing. Fewer than two items in the
+    window make ``n / window``. Undated feeds, and feeds that stamp every item with one
+    time, give None.
+    """
+    dated = [t for t in entry_times if t is not None]
+    if not dated or (len(dated) > 1 and len(set(dated)) == 1):
+        return None
+    start = now - window
+    recent = sorted(min(t, now) for t in dated if t >= start)
+    if len(recent) < 2:
+        return len(recent) / window.total_seconds()
+    return (len(recent) - 1) / max((now - recent[0]).total_seconds(), 1.0)
+
+
+def poll_interval(
+    settings: Settings,
+    entry_times: Iterable[datetime | None] | None,
+    previous: float | None,
+    now: datetime,
+    *,
+    stored_recent: int | None = None,
+) -> float:
+    """Seconds between polls of a source that answered, from how often it publishes.
+
+    As Miniflux's ``entry_frequency`` scheduler: the mean gap between the source's items
+    (halved, see ``POLLS_PER_ITEM``), kept within ``fetch_interval_min`` and
+    ``fetch_interval_max``. Errors are not handled here: ``next_poll`` backs off instead.
+
+    Args:
+        settings: the interval bounds, and ``fetch_interval`` for a rate not known yet.
+        entry_times: publication times of the entries the feed just listed (None for an
+            undated entry); None when the feed answered "not modified".
+        previous: the interval chosen last time, if any.
+        now: the time of the poll.
+        stored_recent: how many of the source's stored articles date from the last
+            ``RATE_WINDOW``; used when the feed's dates say nothing.
+
+    Returns:
+        The interval in seconds, before jitter.
+    """
+    low = settings.fetch_interval_min
+    high = max(settings.fetch_interval_max, low)
+    if entry_times is None:  # not modified: nothing new since the last poll
+        base = (previous or settings.fetch_interval) * NOT_MODIFIED_GROWTH
+        return min(max(base, low), high)
+    rate = publishing_rate(entry_times, now)
+    if rate is None and stored_recent is not None:
+        rate = stored_recent / RATE_WINDOW.total_seconds()
+    if rate is None:
+        interval = float(previous or settings.fetch_interval)
+    elif rate <= 0:
+        interval = float(high)
+    else:
+        interval = 1.0 / (rate * POLLS_PER_ITEM)
+    return min(max(interval, low), high)
+
+
 def next_poll(
-    settings: Settings, src: Source, now: datetime, retry_after: float | None
+    settings: Settings, src: Source, now: datetime, retry_after: float | None = None
 ) -> datetime:
-    """When to poll again: the interval on success; exponential back-off after errors."""
+    """When to poll again: the source's own interval (±10%) on success; back-off after errors."""
     if src.error_count == 0:
-        return now + timedelta(seconds=settings.fetch_interval)
+        interval = src.poll_interval or settings.fetch_interval
+        jitter = random.uniform(1.0 - POLL_JITTER, 1.0 + POLL_JITTER)
+        return now + timedelta(seconds=interval * jitter)
     backoff = min(settings.max_backoff, settings.fetch_interval * 2 ** (src.error_count - 1))
     backoff = max(backoff, retry_after or 0)
     return now + timedelta(seconds=backoff * random.uniform(1.0, 1.1))
@@ -302,11 +404,24 @@ class Poller:
     async def __aexit__(self, *exc) -> None:
         await self.aclose()
 
-    async def refresh_due(self, now: datetime | None = None) -> list[RefreshResult]:
-        """Poll every source that is due, concurrently within the fetcher's limits."""
+    async def refresh_due(self, now: datetime | None = None, on_result=None) -> list[RefreshResult]:
+        """Poll every source that is due, concurrently within the fetcher's limits.
+
+        ``on_result(result, done, total)`` is called as each source's poll ends.
+        """
         with self.engine.connect() as conn:
             due = store_sources.due_sources(conn, now or datetime.now(UTC))
-        return list(await asyncio.gather(*(self.refresh(s) for s in due)))
+        finished = 0
+
+        async def one(src: Source) -> RefreshResult:
+            nonlocal finished
+            result = await self.refresh(src)
+            finished += 1
+            if on_result:
+                on_result(result, finished, len(due))
+            return result
+
+        return list(await asyncio.gather(*(one(s) for s in due)))
 
     async def refresh(self, src: Source) -> RefreshResult:
         """Poll one source. Every failure is logged with the source's id and saved on its row."""
@@ -318,6 +433,7 @@ class Poller:
             resp = await self.fetcher.fetch(src.url, etag=src.etag, last_modified=src.last_modified)
             if resp.not_modified:
                 result.status = "not_modified"
+                src.poll_interval = poll_interval(self.settings, None, src.poll_interval, now)
             else:
                 try:
                     entries = self._parse(resp).entries
@@ -325,6 +441,7 @@ class Poller:
                     entries = await self._sitemap_index_entries(src, index)
                 src.etag, src.last_modified = resp.etag, resp.last_modified
                 await self._ingest_entries(src, entries, result)
+                src.poll_interval = self._poll_interval(src, entries, now)
             src.error_count, src.last_error, src.last_success = 0, None, now
         except (FetchError, FeedError) as exc:
             retry_after = getattr(exc, "retry_after", None)
@@ -335,11 +452,22 @@ class Poller:
         src.next_fetch = next_poll(self.settings, src, now, retry_after)
         with transaction(self.engine) as conn:
             store_sources.save_fetch_state(conn, src)
+        POLLS.labels(result.status).inc()
         return result
+
+    def _poll_interval(self, src: Source, entries: list[FeedEntry], now: datetime) -> float:
+        """The source's interval from its entries' dates, else from its stored articles."""
+        times = [e.published for e in entries]
+        stored = None
+        if publishing_rate(times, now) is None:
+            with self.engine.connect() as conn:
+                stored = store_sources.recent_article_count(conn, src.id, now - RATE_WINDOW)
+        return poll_interval(self.settings, times, src.poll_interval, now, stored_recent=stored)
 
     def _record_failure(self, what: str, src: Source, url: str, exc: Exception, kind: str):
         """Log a failure with its source and save it for the source's health."""
         kind = getattr(exc, "kind", kind)
+        FETCH_ERRORS.labels(kind).inc()
         log.warning("%s source_id=%s url=%s kind=%s error=%s", what, src.id, url, kind, exc)
         with transaction(self.engine) as conn:
             store_sources.record_error(conn, src.id, url, kind, str(exc))
@@ -537,27 +665,76 @@ async def poll_once(
     return await refresh_due(engine, settings, now=now)
 
 
-async def run_forever(engine: Engine, settings: Settings, *, once: bool = False, report=None):
-    """Poll due sources, cluster what arrived and write changed pages, until cancelled.
+async def run_forever(
+    engine: Engine,
+    settings: Settings,
+    *,
+    once: bool = False,
+    report=None,
+    progress=None,
+    stop: asyncio.Event | None = None,
+):
+    """Poll due sources, cluster what arrived and write changed pages, until ``stop`` is set.
+
+    ``report(results, clustered, written)`` is called after each round, ``progress(result,
+    done, total)`` as each source's poll ends.
 
     Pages are rewritten only for stories quiet for ``write_debounce_seconds`` (all of them
     with ``once``), so a story receiving a burst of articles is written once, after it.
+
+    On ``stop`` the stage in progress winds down: clustering and writing end after the batch
+    or page in hand; polls in flight get ``shutdown_grace`` seconds, then are cancelled. What
+    was committed stays, and a cancelled poll is simply repeated at the next start (its
+    articles already stored are recognised by URL), so stopping never loses or doubles work.
     """
+    stop = stop or asyncio.Event()
     clusterer: Clusterer | None = None
     async with Poller(engine, settings) as poller:
-        while True:
-            results = await poller.refresh_due()
+        while not stop.is_set():
+            results = await _until_stopped(
+                poller.refresh_due(on_result=progress), stop, settings.shutdown_grace
+            )
             clusterer = clusterer or Clusterer(engine, settings)
-            clustered = await asyncio.to_thread(clusterer.run)
+            clustered = await asyncio.to_thread(clusterer.run, stop=stop.is_set)
             debounce = 0.0 if once else settings.write_debounce_seconds
-            written = await asyncio.to_thread(write_pending, engine, settings, debounce=debounce)
+            written = await asyncio.to_thread(
+                write_pending, engine, settings, debounce=debounce, stop=stop.is_set
+            )
             if report:
-                report(results, clustered, written)
-            if once:
+                report(results or [], clustered, written)
+            if once or stop.is_set():
                 return
-            with engine.connect() as conn:
-                wait = store_sources.seconds_until_next_due(conn, datetime.now(UTC))
-            await asyncio.sleep(min(60.0, max(5.0, wait)))
+            with engine.connect() as conn:  # wake for the next poll or the next page due
+                now = datetime.now(UTC)
+                wait = store_sources.seconds_until_next_due(conn, now)
+                page = store_pages.seconds_until_next_page(
+                    conn, settings.min_outlets, settings.write_debounce_seconds, now
+                )
+            if page is not None:
+                wait = min(wait, page)
+            try:
+                await asyncio.wait_for(stop.wait(), min(60.0, max(1.0, wait)))
+            except TimeoutError:
+                pass
+
+
+async def _until_stopped(coro, stop: asyncio.Event, grace: float):
+    """Run ``coro``; once ``stop`` is set give it ``grace`` seconds, then cancel it (-> None)."""
+    task = asyncio.ensure_future(coro)
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not task.done():
+            log.info("stopping: waiting up to %.0fs for polls in flight", grace)
+            done, _ = await asyncio.wait({task}, timeout=grace)
+            if not done:
+                log.warning("stopping: polls in flight cancelled; they run again at next start")
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+                return None
+        return task.result()
+    finally:
+        stopping.cancel()
 
 
 # --- inspection and export ------------------------------------------------------------------
@@ -671,6 +848,10 @@ def _vector(row, embedder) -> np.ndarray | None:
     return vec if vec.shape[0] == embedder.dim else None
 
 
+#: Bumped by every committed clustering batch (and by a reset): see ``Clusterer.run``.
+CLUSTER_VERSION = "cluster_version"
+
+
 class Clusterer:
     """The embed -> cluster stages: every unassigned article joins a story or starts one.
 
@@ -685,6 +866,7 @@ class Clusterer:
         self.params = params or ClusterParams(window_hours=settings.cluster_window_hours)
         self.assigner: StoryAssigner | None = None
         self.rows: dict[int, int] = {}  # assigner story key -> stories.id
+        self.version = -1  # the database's cluster_version this state reflects
 
     def _item(self, row, vector: np.ndarray) -> Item:
         return Item(
@@ -715,17 +897,17 @@ class Clusterer:
                 store_stories.save_vector(conn, row.id, vec.astype(np.float32).tobytes())
         return out
 
-    def _restore(self) -> None:
+    def _restore(self, conn) -> None:
+        """Rebuild the assigner's live-window state from the database (in ``conn``)."""
         self.assigner = StoryAssigner(self.params)
         self.rows = {}
-        with transaction(self.engine) as conn:
-            newest = store_stories.newest_assigned_time(conn)
-            if newest is None:
-                return
-            since = newest - timedelta(hours=self.params.window_hours)
-            rows = store_stories.live_story_articles(conn, since)
-            vectors = self._embed(conn, rows)
-            keys = store_stories.story_keys(conn, sorted({r.story_id for r in rows}))
+        newest = store_stories.newest_assigned_time(conn)
+        if newest is None:
+            return
+        since = newest - timedelta(hours=self.params.window_hours)
+        rows = store_stories.live_story_articles(conn, since)
+        vectors = self._embed(conn, rows)
+        keys = store_stories.story_keys(conn, sorted({r.story_id for r in rows}))
         by_story: dict[int, list[Item]] = {}
         for row in rows:
             by_story.setdefault(row.story_id, []).append(self._item(row, vectors[row.id]))
@@ -734,24 +916,35 @@ class Clusterer:
             self.rows[keys[story_id]] = story_id
         log.info("cluster state restored stories=%d articles=%d", len(by_story), len(rows))
 
-    def run(self, batch: int = 256, on_batch=None) -> ClusterTally:
-        """Assign every unassigned article, in (time, id) order, committing each batch."""
+    def run(self, batch: int = 256, on_batch=None, stop=None) -> ClusterTally:
+        """Assign every unassigned article, in (time, id) order, committing each batch.
+
+        Each batch holds the database's ``cluster`` lock, so processes sharing a database take
+        turns; a process whose state is older than the last batch committed (by anyone) first
+        rebuilds it. ``stop`` (a callable) ends the run between batches.
+        """
         tally = ClusterTally()
-        while True:
-            if self.assigner is None:
-                self._restore()
+        while not (stop and stop()):
             try:
                 with transaction(self.engine) as conn:
+                    store_meta.exclusive(conn, "cluster")
+                    version = store_meta.get_int(conn, CLUSTER_VERSION)
+                    if self.assigner is None or version != self.version:
+                        self._restore(conn)
                     rows = store_stories.unassigned(conn, batch)
                     if not rows:
+                        self.version = version
                         return tally
                     self._assign_batch(conn, rows, tally)
+                    self.version = store_meta.bump(conn, CLUSTER_VERSION)
             except Exception:
                 self.assigner = None  # memory may be ahead of the database: rebuild
                 raise
             if on_batch:
                 on_batch(tally)
+        return tally
 
+    @CLUSTER_BATCH_SECONDS.time()
     def _assign_batch(self, conn, rows, tally: ClusterTally) -> None:
         vectors = self._embed(conn, rows)
         touched: set[int] = set()
@@ -781,7 +974,9 @@ class Clusterer:
 def recluster(engine: Engine, settings: Settings, since: datetime | None = None, **kw):
     """Forget assignments (from ``since`` on) and cluster again: same input, same stories."""
     with transaction(engine) as conn:
+        store_meta.exclusive(conn, "cluster")
         store_stories.reset(conn, since)
+        store_meta.bump(conn, CLUSTER_VERSION)
     return Clusterer(engine, settings, **kw).run()
 
 
@@ -878,6 +1073,7 @@ class WriteTally:
         )
 
 
+@timed_write
 def write_story(engine: Engine, settings: Settings, story_id: int, *, force: bool = False) -> str:
     """Write (or refresh) one story's page. Returns "written", "unchanged" or "not_enough"."""
     now = datetime.now(UTC)
@@ -904,14 +1100,24 @@ def write_story(engine: Engine, settings: Settings, story_id: int, *, force: boo
 
 
 def write_pending(
-    engine: Engine, settings: Settings, *, debounce: float = 0.0, force: bool = False
+    engine: Engine,
+    settings: Settings,
+    *,
+    debounce: float = 0.0,
+    force: bool = False,
+    stop=None,
 ) -> WriteTally:
-    """Write pages for stories with at least ``min_outlets`` outlets that changed since."""
+    """Write pages for stories with at least ``min_outlets`` outlets that changed since.
+
+    ``stop`` (a callable) ends the run between two pages.
+    """
     quiet_before = datetime.now(UTC) - timedelta(seconds=debounce)
     with engine.connect() as conn:
         todo = store_pages.stories_needing_pages(conn, settings.min_outlets, quiet_before)
     tally = WriteTally()
     for story_id in todo:
+        if stop and stop():
+            break
         outcome = write_story(engine, settings, story_id, force=force)
         if outcome == "written":
             tally.written += 1

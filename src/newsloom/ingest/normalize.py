@@ -230,6 +230,11 @@ class DuplicateIndex:
         self._lsh.insert(key, mh)
         self._sigs[key] = values
 
+    def discard(self, key: int) -> None:
+        """Forget an article (a no-op when it is not indexed)."""
+        if self._sigs.pop(key, None) is not None:
+            self._lsh.remove(key)
+
     def find(self, sig: bytes) -> int | None:
         """The smallest key whose estimated Jaccard similarity with ``sig`` reaches the
         threshold, or None."""

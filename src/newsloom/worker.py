@@ -1,0 +1,209 @@
+"""The pipeline's stages as tasks on procrastinate, PostgreSQL's own job queue, so any number
+of ``newsloom worker`` processes, on one machine or many, share the work.
+
+Why procrastinate: newsloom already needs PostgreSQL to scale out, and procrastinate keeps
+its queue in that same database: no broker to run, jobs deferred in the same database the
+work lands in, per-key locks (``lock``: jobs with one lock run one after another) and
+queueing locks (``queueing_lock``: at most one waiting job per key), periodic tasks run by
+whichever worker is up, and worker heartbeats that expose jobs of a dead worker.
+
+The tasks:
+
+- ``tick`` (every few seconds, exactly once per tick across all workers): claims the due
+  sources and defers one ``poll`` each; defers ``cluster`` once arrivals settle (nothing new
+  stored for ``cluster_settle_seconds``, or an article has waited ``cluster_max_wait_seconds``:
+  as ``newsloom run`` clusters after each round of polls, so articles are assigned in time
+  order in batches rather than one by one as they trickle in); defers ``write`` for each
+  story whose page is out of date; retries the jobs of workers that
+  stopped sending heartbeats (killed, or their machine lost).
+- ``poll(source_id)``: fetch, extract and store one source's new articles (as ``newsloom
+  run`` does).
+- ``cluster``: assign waiting articles to stories. One at a time across every worker (the
+  ``cluster`` lock here, and the database lock in ``Clusterer.run`` under it), so two workers
+  never start two stories for one event; cross-language joins need one owner, so stories are
+  not split by language.
+- ``write(story_id)``: write one story's page; pages of different stories are written in
+  parallel (the slow step when an LLM writes them).
+
+A job that fails or is cut short loses nothing committed and is safe to run again: articles
+are unique by URL, clustering takes only unassigned articles, and a page is rewritten only
+when its articles changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
+from .config import Settings
+from .errors import InputError
+from .store import pages as store_pages
+from .store import sources as store_sources
+from .store import stories as store_stories
+from .store.db import open_store, transaction
+
+log = logging.getLogger(__name__)
+
+#: How often the tick runs (a cron with seconds: procrastinate's periodic tasks).
+TICK_CRON = "* * * * * */5"
+#: A claimed source is handed out again after this long if its poll never reports back.
+POLL_LEASE_SECONDS = 600.0
+#: Worker heartbeats, and how long without one before a worker's jobs are retried.
+HEARTBEAT_SECONDS = 2.0
+STALLED_AFTER_SECONDS = 15.0
+
+
+def require_postgresql(settings: Settings) -> str:
+    """The database URL, or a clear error when it is not PostgreSQL."""
+    url = settings.db_url
+    if not url.startswith("postgresql"):
+        raise InputError(
+            "workers share their work through PostgreSQL: set NEWSLOOM_DATABASE_URL to a "
+            "postgresql+psycopg://user@host/db URL (SQLite serves one process: `newsloom run`)"
+        )
+    return url
+
+
+def conninfo(database_url: str) -> str:
+    """A libpq connection URI for the SQLAlchemy URL (search_path options kept)."""
+    url = make_url(database_url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+def ensure_queue_schema(engine: Engine) -> None:
+    """Create procrastinate's tables in newsloom's database (once; workers take turns)."""
+    from procrastinate.schema import SchemaManager
+
+    with transaction(engine) as conn:
+        conn.execute(text("SELECT pg_advisory_xact_lock(7102026)"))
+        if conn.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar() is None:
+            with conn.connection.cursor() as cur:  # no parameters: the SQL is run as it is
+                cur.execute(SchemaManager.get_schema())
+            log.info("procrastinate job queue schema created")
+
+
+@dataclass
+class WorkerState:
+    """What one worker process keeps between jobs: the store, a poller, the clusterer."""
+
+    settings: Settings
+    engine: Engine
+    poller: object | None = None
+    clusterer: object | None = None
+    done: dict[str, int] = field(default_factory=dict)
+
+    def count(self, what: str) -> None:
+        self.done[what] = self.done.get(what, 0) + 1
+
+
+def build_app(settings: Settings, engine: Engine | None = None):
+    """The procrastinate app with newsloom's tasks bound to these settings."""
+    import procrastinate
+    from procrastinate.exceptions import AlreadyEnqueued
+
+    from . import pipeline
+
+    url = require_postgresql(settings)
+    app = procrastinate.App(
+        connector=procrastinate.PsycopgConnector(conninfo=conninfo(url), min_size=1, max_size=4),
+    )
+    state = WorkerState(settings, engine or open_store(settings))
+    app.newsloom_state = state  # for commands and tests
+
+    async def defer(task, lock: str, **kwargs) -> bool:
+        try:
+            await task.configure(lock=lock, queueing_lock=lock).defer_async(**kwargs)
+            return True
+        except AlreadyEnqueued:
+            return False
+
+    async def defer_writes() -> None:
+        """A ``write`` job for each story whose page is out of date (and quiet long enough)."""
+        quiet_before = datetime.now(UTC) - timedelta(seconds=settings.write_debounce_seconds)
+        with state.engine.connect() as conn:
+            stale = store_pages.stories_needing_pages(conn, settings.min_outlets, quiet_before)
+        for story_id in stale:
+            await defer(write, f"write:{story_id}", story_id=story_id)
+
+    @app.periodic(cron=TICK_CRON, periodic_id="tick")
+    @app.task(name="newsloom.tick", lock="tick", queueing_lock="tick")
+    async def tick(timestamp: int) -> None:
+        now = datetime.now(UTC)
+        with transaction(state.engine) as conn:
+            claimed = store_sources.claim_due_sources(conn, now, POLL_LEASE_SECONDS)
+            oldest, newest = store_stories.waiting_span(conn)
+        for source_id in claimed:
+            await defer(poll, f"poll:{source_id}", source_id=source_id)
+        if oldest is not None and (
+            now - newest >= timedelta(seconds=settings.cluster_settle_seconds)
+            or now - oldest >= timedelta(seconds=settings.cluster_max_wait_seconds)
+        ):
+            await defer(cluster, "cluster")
+        await defer_writes()
+        for job in await app.job_manager.get_stalled_jobs(
+            seconds_since_heartbeat=STALLED_AFTER_SECONDS
+        ):
+            log.warning("retrying job of a stalled worker job_id=%s task=%s", job.id, job.task_name)
+            await app.job_manager.retry_job(job)
+
+    @app.task(name="newsloom.poll")
+    async def poll(source_id: int) -> None:
+        if state.poller is None:
+            state.poller = pipeline.Poller(state.engine, settings)
+        with state.engine.connect() as conn:
+            src = store_sources.source_by_id(conn, source_id)
+        try:
+            result = await state.poller.refresh(src)
+        except asyncio.CancelledError:  # stopped mid-poll: hand the source back at once
+            with transaction(state.engine) as conn:
+                store_sources.release_source(conn, source_id, datetime.now(UTC))
+            raise
+        state.count("poll")
+        log.info(
+            "polled source_id=%s status=%s %s", source_id, result.status, result.tally.summary()
+        )
+
+    @app.task(name="newsloom.cluster")
+    async def cluster() -> None:
+        if state.clusterer is None:
+            state.clusterer = pipeline.Clusterer(state.engine, settings)
+        tally = await asyncio.to_thread(state.clusterer.run)
+        state.count("cluster")
+        log.info("%s", tally.summary())
+        await defer_writes()  # pages of the stories just changed, without waiting for a tick
+
+    @app.task(name="newsloom.write")
+    def write(story_id: int) -> None:
+        pipeline.write_story(state.engine, settings, story_id)
+        state.count("write")
+
+    return app
+
+
+async def run_worker(settings: Settings, *, concurrency: int = 4, name: str | None = None):
+    """One worker until SIGINT/SIGTERM (running jobs get ``shutdown_grace`` to finish)."""
+    app = build_app(settings)
+    ensure_queue_schema(app.newsloom_state.engine)
+    name = name or f"{socket.gethostname()}:{os.getpid()}"
+    try:
+        async with app.open_async():
+            await app.run_worker_async(
+                concurrency=concurrency,
+                name=name,
+                shutdown_graceful_timeout=settings.shutdown_grace,
+                update_heartbeat_interval=HEARTBEAT_SECONDS,
+                stalled_worker_timeout=STALLED_AFTER_SECONDS,
+                delete_jobs="successful",
+            )
+    finally:
+        state = app.newsloom_state
+        if state.poller is not None:
+            await state.poller.aclose()
+        state.engine.dispose()

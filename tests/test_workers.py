@@ -1,0 +1,113 @@
+"""Several `newsloom worker` processes sharing one PostgreSQL database: one is killed with
+SIGKILL midway; the survivors finish its work. The database ends with every article exactly
+once and the same stories (same ids, same articles) as a single-process run on the same input.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import pytest
+from newsfeeds import ARTICLES, NewsSite
+from service import (
+    add_sources,
+    check_final_state,
+    db_rows,
+    finish,
+    newsloom,
+    service_env,
+    stored_count,
+    story_partition,
+    wait_for,
+)
+
+pytestmark = [pytest.mark.slow, pytest.mark.pg]
+
+
+@pytest.fixture
+def pg_url(db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("workers share their work through PostgreSQL; SQLite is `newsloom run`")
+    return db_url
+
+
+def all_done(url: str) -> bool:
+    if stored_count(url) < len(ARTICLES):
+        return False
+    if db_rows(url, "SELECT count(*) FROM articles WHERE story_id IS NULL")[0][0]:
+        return False
+    multi = db_rows(url, "SELECT id FROM stories WHERE merged_into IS NULL AND outlet_count >= 2")
+    paged = {r[0] for r in db_rows(url, "SELECT DISTINCT story_id FROM story_pages")}
+    return {r.id for r in multi} <= paged
+
+
+def test_two_workers_one_killed_match_a_single_process_run(tmp_path, pg_url):
+    with NewsSite(page_delay=0.7) as site:
+        # arrivals pause while the killed worker's jobs wait to be taken over (15 s): settle
+        # for longer, so the survivor clusters the whole batch, as one process would
+        env = service_env(tmp_path / "data", pg_url, NEWSLOOM_CLUSTER_SETTLE_SECONDS=25)
+        add_sources(tmp_path / "sources.opml", site, env)
+        workers = [
+            newsloom("worker", "--name", f"w{i}", "--concurrency", "3", env=env) for i in (1, 2)
+        ]
+        try:
+            wait_for(lambda: stored_count(pg_url) >= 4, 120, "four stored articles", workers[0])
+            workers[0].kill()  # SIGKILL midway: its jobs stall and are retried by the other
+            out1, _ = workers[0].communicate(timeout=30)
+            assert workers[0].returncode == -signal.SIGKILL
+            assert stored_count(pg_url) < len(ARTICLES), "killed while work was left"
+            wait_for(lambda: all_done(pg_url), 180, "the survivor to finish", workers[1])
+            workers[1].send_signal(signal.SIGTERM)
+            out2 = finish(workers[1], 60)
+        finally:
+            for proc in workers:
+                if proc.poll() is None:
+                    proc.kill()
+        assert workers[1].returncode == 0, out2
+        assert "worker stopped" in out2 and "Traceback" not in out2, out2
+        check_final_state(pg_url, site)
+        distributed = story_partition(pg_url)
+
+        # the same input through one process, into a fresh SQLite database
+        single_url = f"sqlite:///{tmp_path / 'single' / 'newsloom.db'}"
+        single_env = service_env(tmp_path / "single", single_url)
+        add_sources(tmp_path / "single.opml", site, single_env)
+        site.page_delay = 0
+        out = finish(newsloom("run", "--once", env=single_env), 240)
+        assert "Traceback" not in out, out
+        check_final_state(single_url, site)
+        assert story_partition(single_url) == distributed
+
+
+def test_worker_refuses_sqlite_with_a_clear_message(tmp_path):
+    env = service_env(tmp_path / "data", f"sqlite:///{tmp_path / 'x.db'}")
+    out = finish(newsloom("worker", env=env), 60)
+    assert "PostgreSQL" in out and "NEWSLOOM_DATABASE_URL" in out, out
+    assert "Traceback" not in out
+
+
+def test_run_with_workers_serves_the_site_and_stops_cleanly(tmp_path, pg_url):
+    import urllib.request
+
+    from service import free_port
+
+    with NewsSite() as site:
+        env = service_env(tmp_path / "data", pg_url)
+        add_sources(tmp_path / "sources.opml", site, env)
+        port = free_port()
+        proc = newsloom("run", "--workers", "2", "--port", str(port), env=env)
+        try:
+            wait_for(lambda: all_done(pg_url), 180, "the workers to finish", proc)
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as r:
+                assert r.status == 200
+            time.sleep(0.5)
+            proc.send_signal(signal.SIGTERM)
+            out = finish(proc, 90)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 0, out
+    assert out.count("started (pid") == 2 and out.count("worker stopped") == 2, out
+    assert "Traceback" not in out, out
+    check_final_state(pg_url, site)
