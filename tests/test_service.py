@@ -36,9 +36,9 @@ def site():
         yield s
 
 
-@pytest.mark.parametrize("grace", [60, 1])
-def test_sigterm_finishes_or_hands_back_work_then_a_restart_completes_it(
-    tmp_path, db_url, site, grace
+@pytest.mark.parametrize(("sig", "grace"), [(signal.SIGTERM, 60), (signal.SIGINT, 1)])
+def test_a_signal_finishes_or_hands_back_work_then_a_restart_completes_it(
+    tmp_path, db_url, site, sig, grace
 ):
     env = service_env(tmp_path / "data", db_url, NEWSLOOM_SHUTDOWN_GRACE=grace)
     add_sources(tmp_path / "sources.opml", site, env)
@@ -48,7 +48,7 @@ def test_sigterm_finishes_or_hands_back_work_then_a_restart_completes_it(
         # pages take a second each, two at a time: signal while the first poll is in flight
         wait_for(lambda: any(p.startswith("/a/") for p in site.requests), 90, "page fetches", proc)
         time.sleep(1.5)
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(sig)
         started = time.monotonic()
         out = finish(proc, 60)
     finally:
@@ -56,7 +56,8 @@ def test_sigterm_finishes_or_hands_back_work_then_a_restart_completes_it(
             proc.kill()
     took = time.monotonic() - started
     assert proc.returncode == 0, out
-    assert "SIGTERM: finishing the work in hand" in out and out.rstrip().endswith("stopped"), out
+    assert f"{sig.name}: finishing the work in hand" in out, out
+    assert out.rstrip().endswith("stopped"), out
     assert "Traceback" not in out, out
     stored = stored_count(db_url)
     if grace == 60:  # the polls in flight were allowed to finish: every page was stored

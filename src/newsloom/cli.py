@@ -441,12 +441,13 @@ def _run_with_workers(obj, count: int, host: str, port: int) -> None:
     import subprocess
 
     from .web.app import make_server
-    from .worker import ensure_queue_schema, require_postgresql
+    from .worker import core_share, ensure_queue_schema, require_postgresql
 
     require_postgresql(obj.settings)
     ensure_queue_schema(obj.engine)
     cmd = [sys.executable, "-m", "newsloom", "worker"]
     env = _child_env(obj)
+    env.update(core_share(count, os.environ))
 
     def start(i: int) -> subprocess.Popen:
         proc = subprocess.Popen([*cmd, "--name", f"worker-{i}"], env=env)
@@ -543,7 +544,7 @@ async def _run_until_signalled(obj, once, host, port, report, progress) -> None:
 @click.option(
     "--concurrency",
     type=click.IntRange(min=1),
-    default=4,
+    default=8,
     show_default=True,
     help="Jobs this worker runs at once (polls overlap their waiting on the network).",
 )

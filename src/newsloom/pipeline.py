@@ -848,6 +848,25 @@ def _vector(row, embedder) -> np.ndarray | None:
     return vec if vec.shape[0] == embedder.dim else None
 
 
+def embed_pending(engine: Engine, embedder, source_id: int | None = None, batch: int = 256) -> int:
+    """Embed and store the vectors of articles waiting for a story (of one source).
+
+    Workers call it after each poll, so embedding, the costly part of clustering, runs in
+    parallel on every worker while story assignment itself has one owner at a time.
+    """
+    done = 0
+    while True:
+        with engine.connect() as conn:
+            rows = store_stories.unembedded(conn, source_id, batch)
+        if not rows:
+            return done
+        vectors = embedder.encode([article_text(r.title, r.text) for r in rows])
+        with transaction(engine) as conn:
+            for row, vec in zip(rows, vectors, strict=True):
+                store_stories.save_vector(conn, row.id, vec.astype(np.float32).tobytes())
+        done += len(rows)
+
+
 #: Bumped by every committed clustering batch (and by a reset): see ``Clusterer.run``.
 CLUSTER_VERSION = "cluster_version"
 

@@ -66,6 +66,16 @@ def waiting_span(conn: Connection) -> tuple[datetime | None, datetime | None]:
     return row[0], row[1]
 
 
+def unembedded(conn: Connection, source_id: int | None, limit: int) -> list:
+    """Articles still without a story or a vector (of one source, when given)."""
+    query = select(articles.c.id, articles.c.title, articles.c.text).where(
+        articles.c.story_id.is_(None), articles.c.vector.is_(None)
+    )
+    if source_id is not None:
+        query = query.where(articles.c.source_id == source_id)
+    return conn.execute(query.order_by(articles.c.id).limit(limit)).all()
+
+
 def save_vector(conn: Connection, article_id: int, vector: bytes) -> None:
     conn.execute(update(articles).where(articles.c.id == article_id).values(vector=vector))
 
