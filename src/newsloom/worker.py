@@ -211,6 +211,9 @@ def build_app(settings: Settings, engine: Engine | None = None):
 
     @app.task(name="newsloom.write")
     def write(story_id: int) -> None:
+        with state.engine.connect() as conn:
+            if not store_stories.is_live(conn, story_id):
+                return  # merged into another (or gone) since the job was queued
         pipeline.write_story(state.engine, settings, story_id)
         state.count("write")
 

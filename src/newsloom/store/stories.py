@@ -76,6 +76,12 @@ def unembedded(conn: Connection, source_id: int | None, limit: int) -> list:
     return conn.execute(query.order_by(articles.c.id).limit(limit)).all()
 
 
+def is_live(conn: Connection, story_id: int) -> bool:
+    """The story exists and has not been merged into another."""
+    merged = conn.execute(select(stories.c.merged_into).where(stories.c.id == story_id)).first()
+    return merged is not None and merged[0] is None
+
+
 def save_vector(conn: Connection, article_id: int, vector: bytes) -> None:
     conn.execute(update(articles).where(articles.c.id == article_id).values(vector=vector))
 
