@@ -1,20 +1,24 @@
 """Several `newsloom worker` processes sharing one PostgreSQL database: one is killed with
 SIGKILL midway; the survivors finish its work. The database ends with every article exactly
-once and the same stories (same ids, same articles) as a single-process run on the same input.
+once and the same stories (the same articles in each) as a single-process run on the same
+input.
 """
 
 from __future__ import annotations
 
 import signal
 import time
+import urllib.request
 
 import pytest
 from newsfeeds import ARTICLES, NewsSite
+from prometheus_client.parser import text_string_to_metric_families
 from service import (
     add_sources,
     check_final_state,
     db_rows,
     finish,
+    free_port,
     newsloom,
     service_env,
     stored_count,
@@ -48,8 +52,19 @@ def test_two_workers_one_killed_match_a_single_process_run(tmp_path, pg_url):
         # for longer, so the survivor clusters the whole batch, as one process would
         env = service_env(tmp_path / "data", pg_url, NEWSLOOM_CLUSTER_SETTLE_SECONDS=25)
         add_sources(tmp_path / "sources.opml", site, env)
+        metrics_port = free_port()
         workers = [
-            newsloom("worker", "--name", f"w{i}", "--concurrency", "3", env=env) for i in (1, 2)
+            newsloom("worker", "--name", "w1", "--concurrency", "3", env=env),
+            newsloom(
+                "worker",
+                "--name",
+                "w2",
+                "--concurrency",
+                "3",
+                "--metrics-port",
+                str(metrics_port),
+                env=env,
+            ),  # fmt: skip
         ]
         try:
             wait_for(lambda: stored_count(pg_url) >= 4, 120, "four stored articles", workers[0])
@@ -58,6 +73,11 @@ def test_two_workers_one_killed_match_a_single_process_run(tmp_path, pg_url):
             assert workers[0].returncode == -signal.SIGKILL
             assert stored_count(pg_url) < len(ARTICLES), "killed while work was left"
             wait_for(lambda: all_done(pg_url), 180, "the survivor to finish", workers[1])
+            url = f"http://127.0.0.1:{metrics_port}/metrics"
+            with urllib.request.urlopen(url, timeout=10) as resp:
+                families = {f.name: f for f in text_string_to_metric_families(resp.read().decode())}
+            polls = {s.labels["status"]: s.value for s in families["newsloom_polls"].samples}
+            assert polls.get("ok", 0) >= 1, polls  # the survivor's own polls, counted
             workers[1].send_signal(signal.SIGTERM)
             out2 = finish(workers[1], 60)
         finally:
@@ -88,10 +108,6 @@ def test_worker_refuses_sqlite_with_a_clear_message(tmp_path):
 
 
 def test_run_with_workers_serves_the_site_and_stops_cleanly(tmp_path, pg_url):
-    import urllib.request
-
-    from service import free_port
-
     with NewsSite() as site:
         env = service_env(tmp_path / "data", pg_url)
         add_sources(tmp_path / "sources.opml", site, env)

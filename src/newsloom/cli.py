@@ -549,8 +549,15 @@ async def _run_until_signalled(obj, once, host, port, report, progress) -> None:
     help="Jobs this worker runs at once (polls overlap their waiting on the network).",
 )
 @click.option("--name", help="Worker name in logs and in the job queue (default host:pid).")
+@click.option(
+    "--metrics-port",
+    type=int,
+    help="Serve this worker's own Prometheus metrics (polls, errors, pages written, "
+    "latencies) on this port at /metrics; the site's /metrics has the database's figures.",
+)
+@click.option("--metrics-host", default="127.0.0.1", show_default=True)
 @click.pass_obj
-def worker(obj, concurrency, name):
+def worker(obj, concurrency, name, metrics_port, metrics_host):
     """Run one pipeline worker (PostgreSQL): poll, cluster and write jobs shared with others."""
     from sqlalchemy.engine import make_url
 
@@ -560,6 +567,13 @@ def worker(obj, concurrency, name):
     obj.engine  # noqa: B018 - migrate before the worker starts
     db = make_url(obj.settings.db_url)
     click.echo(f"newsloom {__version__}: worker {name or os.getpid()} on {db.host}/{db.database}")
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        from .metrics import make_registry
+
+        start_http_server(metrics_port, addr=metrics_host, registry=make_registry())
+        click.echo(f"metrics at http://{metrics_host}:{metrics_port}/metrics")
     asyncio.run(run_worker(obj.settings, concurrency=concurrency, name=name))
     click.echo("worker stopped")
 
