@@ -6,6 +6,7 @@ input.
 
 from __future__ import annotations
 
+import json
 import signal
 import time
 import urllib.request
@@ -117,6 +118,12 @@ def test_run_with_workers_serves_the_site_and_stops_cleanly(tmp_path, pg_url):
             wait_for(lambda: all_done(pg_url), 180, "the workers to finish", proc)
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as r:
                 assert r.status == 200
+            status = json.loads(finish(newsloom("status", "--json", env=env), 60))
+            assert status["workers"] == 2, status  # both heartbeating
+            assert status["queues"]["unclustered"] == 0 and isinstance(status["jobs"], dict)
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+                families = {f.name: f for f in text_string_to_metric_families(r.read().decode())}
+            assert families["newsloom_workers"].samples[0].value == 2
             time.sleep(0.5)
             proc.send_signal(signal.SIGTERM)
             out = finish(proc, 90)

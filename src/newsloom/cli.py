@@ -704,6 +704,12 @@ def status(obj, as_json):
         ("errors", f"in the last 24 h: {errors}"),
     ):
         grid.add_row(label, line)
+    if stats.workers is not None:
+        jobs = "; ".join(
+            f"{task} " + ", ".join(f"{n} {status}" for status, n in by.items())
+            for task, by in stats.jobs.items()
+        )
+        grid.add_row("workers", f"{stats.workers} alive; jobs: {jobs or 'none waiting'}")
     width = 200 if not sys.stdout.isatty() else None
     Console(width=width, highlight=False, markup=False).print(grid)
 

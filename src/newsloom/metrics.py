@@ -202,6 +202,19 @@ class StatsCollector(Collector):
                 errors.add_metric([kind], count)
         yield queues
         yield errors
+        if stats is not None and stats.workers is not None:
+            yield _gauge(
+                "newsloom_workers", "Workers with a heartbeat in the last 30 s.", stats.workers
+            )
+            jobs = GaugeMetricFamily(
+                "newsloom_jobs",
+                "Jobs in the workers' queue by task and status (todo, doing, failed).",
+                labels=["task", "status"],
+            )
+            for task, by_status in stats.jobs.items():
+                for status, count in by_status.items():
+                    jobs.add_metric([task, status], count)
+            yield jobs
 
 
 def make_registry(engine: Engine | None = None, *, min_outlets: int = 2) -> CollectorRegistry:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import Connection, case, func, select, text
 
 from .pages import count_stories_needing_pages
 from .schema import articles, ingest_errors, sources, stories, story_pages
@@ -42,6 +42,9 @@ class PipelineStats:
     last_poll: datetime | None = None
     newest_article: datetime | None = None  # by fetch time
     newest_page: datetime | None = None  # when the newest page revision was written
+    # with workers (PostgreSQL, `newsloom worker`): the job queue, by task and status
+    workers: int | None = None  # workers with a heartbeat in the last 30 s
+    jobs: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def queues(self) -> dict[str, int]:
@@ -91,7 +94,10 @@ def pipeline_stats(conn: Connection, now: datetime, *, min_outlets: int = 2) -> 
         .order_by(ingest_errors.c.kind)
     ).all()
     live = stories.c.merged_into.is_(None)
+    workers, jobs = _job_queue(conn)
     return PipelineStats(
+        workers=workers,
+        jobs=jobs,
         at=now,
         sources=src[0],
         sources_failing=int(src[1]),
@@ -115,3 +121,27 @@ def pipeline_stats(conn: Connection, now: datetime, *, min_outlets: int = 2) -> 
             select(story_pages.c.written_at).where(story_pages.c.id == newest_page_id)
         ).scalar(),
     )
+
+
+def _job_queue(conn: Connection) -> tuple[int | None, dict[str, dict[str, int]]]:
+    """Live workers and jobs by task and status, when procrastinate's tables exist here."""
+    if conn.dialect.name != "postgresql":
+        return None, {}
+    if conn.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar() is None:
+        return None, {}
+    workers = conn.execute(
+        text(
+            "SELECT count(*) FROM procrastinate_workers "
+            "WHERE last_heartbeat > now() - interval '30 seconds'"
+        )
+    ).scalar_one()
+    jobs: dict[str, dict[str, int]] = {}
+    rows = conn.execute(
+        text(
+            "SELECT task_name, status::text, count(*) FROM procrastinate_jobs "
+            "WHERE status IN ('todo', 'doing', 'failed') GROUP BY 1, 2 ORDER BY 1, 2"
+        )
+    ).all()
+    for task, status, count in rows:
+        jobs.setdefault(task.removeprefix("newsloom."), {})[status] = count
+    return workers, jobs
