@@ -21,7 +21,10 @@ import argparse
 import json
 import sys
 import tempfile
+import uuid
 from pathlib import Path
+
+from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -40,7 +43,19 @@ def main() -> int:
     ap.add_argument("--warmup", type=float, default=30.0, help="seconds left out of memory")
     ap.add_argument("--keep", type=Path, help="run in this directory and keep it (log, db)")
     ap.add_argument("--json", type=Path, help="write the whole report here")
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="run `newsloom run --workers N` on PostgreSQL (a fresh schema of --pg)",
+    )
+    ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     args = ap.parse_args()
+    schema = None
+    if args.workers:
+        schema = "soak_" + uuid.uuid4().hex[:10]
+        with create_engine(args.pg).begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     cfg = SoakConfig(
         seconds=args.seconds,
         feeds=args.feeds,
@@ -49,7 +64,22 @@ def main() -> int:
         events=args.events,
         seed=args.seed,
         warmup=args.warmup,
+        workers=args.workers,
+        database_url=(
+            f"{args.pg}{'&' if '?' in args.pg else '?'}options=-csearch_path%3D{schema}"
+            if schema
+            else None
+        ),
     )
+    try:
+        return _run(args, cfg)
+    finally:
+        if schema:
+            with create_engine(args.pg).begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+def _run(args, cfg) -> int:
     if args.keep:
         report = run_soak(cfg, args.keep)
     else:

@@ -63,6 +63,8 @@ class SoakConfig:
     stop_timeout: float = 60.0
     startup_timeout: float = 120.0
     extra_env: dict[str, str] = field(default_factory=dict)
+    workers: int = 0  # > 0: `newsloom run --workers N` on ``database_url`` (PostgreSQL)
+    database_url: str | None = None  # default: SQLite in the data directory
 
 
 def newsloom_command() -> list[str]:
@@ -97,6 +99,8 @@ def soak_env(data_dir: Path, cfg: SoakConfig) -> dict[str, str]:
         NEWSLOOM_LOG_LEVEL="INFO",
         PYTHONUNBUFFERED="1",
     )
+    if cfg.database_url:
+        env["NEWSLOOM_DATABASE_URL"] = cfg.database_url
     env.update(cfg.extra_env)
     return env
 
@@ -239,7 +243,8 @@ def run_soak(cfg: SoakConfig, workdir: Path, *, log=_print) -> dict:
     data_dir = workdir / "data"
     env = soak_env(data_dir, cfg)
     cmd = newsloom_command()
-    report: dict = {"config": asdict(cfg), "command": " ".join(cmd + ["run", "--port", "P"])}
+    run_args = ["run", *(["--workers", str(cfg.workers)] if cfg.workers else [])]
+    report: dict = {"config": asdict(cfg), "command": " ".join(cmd + run_args + ["--port", "P"])}
     farm = FeedFarm(
         cfg.feeds,
         period=cfg.period,
@@ -268,7 +273,7 @@ def run_soak(cfg: SoakConfig, workdir: Path, *, log=_print) -> dict:
         site = f"http://127.0.0.1:{port}"
         with open(logfile, "wb") as fh:
             proc = subprocess.Popen(
-                cmd + ["run", "--port", str(port)],
+                cmd + run_args + ["--port", str(port)],
                 env=env,
                 cwd=workdir,
                 stdout=fh,
@@ -312,7 +317,7 @@ def run_soak(cfg: SoakConfig, workdir: Path, *, log=_print) -> dict:
         )
         # 2. catch-up
         urls = {canonical_url(p.url) for p in published}
-        engine = create_engine(f"sqlite:///{data_dir / 'newsloom.db'}")
+        engine = create_engine(cfg.database_url or f"sqlite:///{data_dir / 'newsloom.db'}")
         caught, state = False, {}
         deadline = time.monotonic() + cfg.catch_up_timeout
         while time.monotonic() < deadline and proc.poll() is None:

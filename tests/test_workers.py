@@ -51,7 +51,12 @@ def test_two_workers_one_killed_match_a_single_process_run(tmp_path, pg_url):
     with NewsSite(page_delay=0.7) as site:
         # arrivals pause while the killed worker's jobs wait to be taken over (15 s): settle
         # for longer, so the survivor clusters the whole batch, as one process would
-        env = service_env(tmp_path / "data", pg_url, NEWSLOOM_CLUSTER_SETTLE_SECONDS=25)
+        env = service_env(
+            tmp_path / "data",
+            pg_url,
+            NEWSLOOM_CLUSTER_SETTLE_SECONDS=25,
+            NEWSLOOM_CLUSTER_MAX_WAIT_SECONDS=120,
+        )
         add_sources(tmp_path / "sources.opml", site, env)
         metrics_port = free_port()
         workers = [

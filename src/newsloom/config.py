@@ -92,7 +92,9 @@ class Settings:
         "polls has ended).",
     )
     cluster_max_wait_seconds: float = _setting(
-        120.0, "Workers cluster anyway once an article has waited this long for a story."
+        30.0,
+        "Workers cluster anyway once an article has waited this long for a story (under a "
+        "steady flow arrivals never settle).",
     )
     shutdown_grace: float = _setting(
         20.0,
