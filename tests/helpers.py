@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -30,3 +31,19 @@ def write_jsonl(path: Path, rows) -> Path:
             fh.write(row if isinstance(row, str) else json.dumps(row))
             fh.write("\n")
     return path
+
+
+WORDS = "harbour council vote bridge storm budget school minister river energy".split()
+
+
+def page(title: str, seed: int) -> str:
+    """An article page with distinct text per seed (not a syndicated copy of another)."""
+    rng = random.Random(seed)
+    paras = "".join(
+        "<p>" + " ".join(rng.choice(WORDS) for _ in range(45)).capitalize() + ".</p>"
+        for _ in range(4)
+    )
+    return (
+        f"<html lang='en'><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+        f"{paras}</article></body></html>"
+    )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import random
 import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -40,7 +39,7 @@ from newsloom.web.app import create_app
 
 sys.path.insert(0, str(Path(__file__).parent / "data" / "cluster"))
 from events import ARTICLES  # noqa: E402
-from helpers import cli, write_jsonl  # noqa: E402
+from helpers import cli, page, write_jsonl  # noqa: E402
 
 Samples = dict[tuple[str, frozenset], float]
 
@@ -48,21 +47,6 @@ Samples = dict[tuple[str, frozenset], float]
 @functools.cache
 def _embedder():
     return make_embedder("use", 2)
-
-
-WORDS = "harbour council vote bridge storm budget school minister river energy".split()
-
-
-def _page(title: str, seed: int) -> str:
-    rng = random.Random(seed)  # distinct texts: not syndicated copies of each other
-    paras = "".join(
-        "<p>" + " ".join(rng.choice(WORDS) for _ in range(45)).capitalize() + ".</p>"
-        for _ in range(4)
-    )
-    return (
-        f"<html lang='en'><head><title>{title}</title></head><body><article><h1>{title}</h1>"
-        f"{paras}</article></body></html>"
-    )
 
 
 def _rss(base: str, paths: list[str]) -> str:
@@ -191,7 +175,7 @@ def test_metrics_and_status_match_the_database(site, engine, httpserver, tmp_pat
     )
     for i in (1, 2):
         httpserver.expect_request(f"/p/{i}").respond_with_data(
-            _page(f"Harbour budget vote {i}", i), content_type="text/html"
+            page(f"Harbour budget vote {i}", i), content_type="text/html"
         )
     httpserver.expect_request("/broken.xml").respond_with_data("oops", status=500)
     add_source(engine, Source(url=f"{base}/good.xml", name="Good"))

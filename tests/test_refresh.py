@@ -8,33 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import http.server
-import random
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
+from helpers import page
 from werkzeug import Response
 
 from newsloom.model import Source
 from newsloom.pipeline import Ingestor, add_source, refresh_due
 from newsloom.store import articles as store_articles
 from newsloom.store import sources as store_sources
-
-WORDS = "harbour council vote bridge storm budget school minister river energy".split()
-
-
-def page(title: str, seed: int) -> str:
-    rng = random.Random(seed)
-    paras = "".join(
-        "<p>" + " ".join(rng.choice(WORDS) for _ in range(45)).capitalize() + ".</p>"
-        for _ in range(4)
-    )
-    return (
-        f"<html lang='en'><head><title>{title}</title></head><body><article><h1>{title}</h1>"
-        f"{paras}</article></body></html>"
-    )
 
 
 def rss(base: str, items: list[tuple[str, str | None]], pub: datetime | None = None) -> str:

@@ -199,17 +199,6 @@ def _ago(dt: datetime | None) -> str:
     return "just now"
 
 
-def _every(seconds: float | None) -> str:
-    """A poll interval for people: ``45 s``, ``5 min``, ``1 h``, ``1.5 h``; empty when unknown."""
-    if not seconds:
-        return ""
-    if seconds < 60:
-        return f"{round(seconds)} s"
-    if seconds < 3570:
-        return f"{round(seconds / 60)} min"
-    return f"{seconds / 3600:.1f}".removesuffix(".0") + " h"
-
-
 @sources.command("list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per source.")
 @click.pass_obj
@@ -250,6 +239,8 @@ def sources_list(obj, as_json):
     from rich.console import Console
     from rich.table import Table
 
+    from .web.templating import every
+
     table = Table(show_lines=False)
     for col in (
         "id",
@@ -273,7 +264,7 @@ def sources_list(obj, as_json):
             s.lean or "",
             str(s.article_count),
             _ago(s.last_fetch),
-            _every(s.poll_interval),
+            every(s.poll_interval),
             str(s.error_count),
             (s.last_error or "")[:80],
         )

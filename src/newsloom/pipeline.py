@@ -848,6 +848,16 @@ def _vector(row, embedder) -> np.ndarray | None:
     return vec if vec.shape[0] == embedder.dim else None
 
 
+def embed_rows(conn, embedder, rows) -> dict[int, np.ndarray]:
+    """Embed these articles (rows with id, title, text) and save their vectors (in ``conn``)."""
+    vectors = embedder.encode([article_text(r.title, r.text) for r in rows])
+    out = {}
+    for row, vec in zip(rows, vectors, strict=True):
+        out[row.id] = vec
+        store_stories.save_vector(conn, row.id, vec.astype(np.float32).tobytes())
+    return out
+
+
 def embed_pending(engine: Engine, embedder, source_id: int | None = None, batch: int = 256) -> int:
     """Embed and store the vectors of articles waiting for a story (of one source).
 
@@ -860,10 +870,8 @@ def embed_pending(engine: Engine, embedder, source_id: int | None = None, batch:
             rows = store_stories.unembedded(conn, source_id, batch)
         if not rows:
             return done
-        vectors = embedder.encode([article_text(r.title, r.text) for r in rows])
         with transaction(engine) as conn:
-            for row, vec in zip(rows, vectors, strict=True):
-                store_stories.save_vector(conn, row.id, vec.astype(np.float32).tobytes())
+            embed_rows(conn, embedder, rows)
         done += len(rows)
 
 
@@ -910,10 +918,7 @@ class Clusterer:
             else:
                 out[row.id] = vec
         if missing:
-            texts = [article_text(r.title, r.text) for r in missing]
-            for row, vec in zip(missing, self.embedder.encode(texts), strict=True):
-                out[row.id] = vec
-                store_stories.save_vector(conn, row.id, vec.astype(np.float32).tobytes())
+            out.update(embed_rows(conn, self.embedder, missing))
         return out
 
     def _restore(self, conn) -> None:

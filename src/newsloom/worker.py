@@ -123,6 +123,12 @@ class WorkerState:
     def count(self, what: str) -> None:
         self.done[what] = self.done.get(what, 0) + 1
 
+    def get_embedder(self):
+        """The embedder, loaded on first use and shared by polls and clustering."""
+        if self.embedder is None:
+            self.embedder = make_embedder(self.settings.embedder, self.settings.embed_threads)
+        return self.embedder
+
 
 def build_app(settings: Settings, engine: Engine | None = None):
     """The procrastinate app with newsloom's tasks bound to these settings."""
@@ -191,9 +197,8 @@ def build_app(settings: Settings, engine: Engine | None = None):
             raise
         state.count("poll")
         if result.tally.new or result.tally.duplicate:  # embed here, in parallel with others
-            if state.embedder is None:
-                state.embedder = make_embedder(settings.embedder, settings.embed_threads)
-            await asyncio.to_thread(pipeline.embed_pending, state.engine, state.embedder, source_id)
+            embedder = state.get_embedder()
+            await asyncio.to_thread(pipeline.embed_pending, state.engine, embedder, source_id)
         log.info(
             "polled source_id=%s status=%s %s", source_id, result.status, result.tally.summary()
         )
@@ -201,9 +206,9 @@ def build_app(settings: Settings, engine: Engine | None = None):
     @app.task(name="newsloom.cluster")
     async def cluster() -> None:
         if state.clusterer is None:
-            if state.embedder is None:
-                state.embedder = make_embedder(settings.embedder, settings.embed_threads)
-            state.clusterer = pipeline.Clusterer(state.engine, settings, embedder=state.embedder)
+            state.clusterer = pipeline.Clusterer(
+                state.engine, settings, embedder=state.get_embedder()
+            )
         tally = await asyncio.to_thread(state.clusterer.run)
         state.count("cluster")
         log.info("%s", tally.summary())
