@@ -14,6 +14,9 @@ import pytest
 from newsfeeds import ARTICLES, NewsSite
 from sqlalchemy import create_engine, text
 
+from newsloom.store import renderings
+from newsloom.web.http import RENDER_VERSION
+
 EXPECTED = sorted(
     sorted(a["id"] for a in ARTICLES if a["story"] == s) for s in {a["story"] for a in ARTICLES}
 )
@@ -85,8 +88,9 @@ def stored_count(db_url: str) -> int:
         return 0
 
 
-def check_final_state(db_url: str, site: NewsSite) -> None:
-    """Every article once, each in one story, stories as the fixture's events, pages written."""
+def check_final_state(db_url: str, site: NewsSite, *, published: bool = True) -> None:
+    """Every article once, each in one story, stories as the fixture's events, pages written
+    (and, with ``published``, rendered for the site: each current, none missing)."""
     by_url = {site.article_url(a): a["id"] for a in ARTICLES}
     rows = db_rows(db_url, "SELECT url, story_id FROM articles")
     urls = [r.url for r in rows]
@@ -100,6 +104,16 @@ def check_final_state(db_url: str, site: NewsSite) -> None:
     paged = {r[0] for r in db_rows(db_url, "SELECT DISTINCT story_id FROM story_pages")}
     assert {s.id for s in live if s.outlet_count >= 2} <= paged, "multi-outlet stories have pages"
     assert not db_rows(db_url, "SELECT url, kind FROM ingest_errors"), "no ingest errors"
+    if published:
+        eng = create_engine(db_url)
+        try:
+            with eng.connect() as conn:
+                left = renderings.stale(conn, RENDER_VERSION)
+                assert not left, f"every page rendered, current: {left}"
+        finally:
+            eng.dispose()
+        rendered = {r[0] for r in db_rows(db_url, "SELECT story_id FROM story_renderings")}
+        assert paged & {s.id for s in live} <= rendered, "every live page published"
 
 
 def add_sources(opml: Path, site: NewsSite, env: dict) -> None:

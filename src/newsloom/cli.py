@@ -637,6 +637,17 @@ def write(obj, story, force):
 
 
 @main.command()
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many stories.")
+@click.pass_obj
+def publish(obj, limit):
+    """Render the site's pages and API stories of stories changed since they were last
+    rendered, so that readers' first requests are served without building them."""
+    from .web.publish import publish as publish_stories
+
+    click.echo(publish_stories(obj.engine, limit=limit).summary())
+
+
+@main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_obj
 def summarize(obj, file):

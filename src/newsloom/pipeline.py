@@ -689,6 +689,7 @@ async def run_forever(
     """
     stop = stop or asyncio.Event()
     clusterer: Clusterer | None = None
+    published: datetime | None = None  # when the stories last published were looked at
     async with Poller(engine, settings) as poller:
         while not stop.is_set():
             results = await _until_stopped(
@@ -700,6 +701,11 @@ async def run_forever(
             written = await asyncio.to_thread(
                 write_pending, engine, settings, debounce=debounce, stop=stop.is_set
             )
+            # the first round looks at every story; later ones at those changed since the
+            # round before began (a minute's margin for other processes' clocks)
+            began = datetime.now(UTC) - timedelta(seconds=60)
+            await asyncio.to_thread(publish_pending, engine, since=published, stop=stop.is_set)
+            published = began if not stop.is_set() else published
             if report:
                 report(results or [], clustered, written)
             if once or stop.is_set():
@@ -1149,6 +1155,18 @@ def write_pending(
             tally.not_enough += 1
         else:
             tally.unchanged += 1
+    return tally
+
+
+def publish_pending(engine: Engine, *, since: datetime | None = None, stop=None):
+    """Render the site's pages of stories changed since they were last rendered (the
+    publish stage, ``web.publish``), so a reader's first request for them reads one row.
+    ``since``: only look at stories changed from then on."""
+    from .web.publish import publish  # the web stack, loaded only by what serves or publishes
+
+    tally = publish(engine, since=since, stop=stop)
+    if tally.rendered:
+        log.info("%s", tally.summary())
     return tally
 
 

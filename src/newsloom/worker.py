@@ -118,6 +118,7 @@ class WorkerState:
     poller: object | None = None
     clusterer: object | None = None
     embedder: object | None = None
+    templates: object | None = None
     done: dict[str, int] = field(default_factory=dict)
 
     def count(self, what: str) -> None:
@@ -129,6 +130,14 @@ class WorkerState:
             self.embedder = make_embedder(self.settings.embedder, self.settings.embed_threads)
         return self.embedder
 
+    def get_templates(self):
+        """The site's template environment, for publishing the pages this worker writes."""
+        if self.templates is None:
+            from .web.templating import make_environment
+
+            self.templates = make_environment()
+        return self.templates
+
 
 def build_app(settings: Settings, engine: Engine | None = None):
     """The procrastinate app with newsloom's tasks bound to these settings."""
@@ -136,6 +145,7 @@ def build_app(settings: Settings, engine: Engine | None = None):
     from procrastinate.exceptions import AlreadyEnqueued
 
     from . import pipeline
+    from .web.publish import publish_story
 
     url = require_postgresql(settings)
     app = procrastinate.App(
@@ -221,6 +231,9 @@ def build_app(settings: Settings, engine: Engine | None = None):
                 return  # merged into another (or gone) since the job was queued
         pipeline.write_story(state.engine, settings, story_id)
         state.count("write")
+        # the site's renderings of it (its articles may have changed even if its page did not)
+        with transaction(state.engine) as conn:
+            publish_story(conn, state.get_templates(), story_id)
 
     return app
 

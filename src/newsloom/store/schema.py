@@ -144,6 +144,27 @@ story_pages = Table(
     Index("ix_story_pages_story_revision", "story_id", "revision", unique=True),
 )
 
+#: Story pages and API stories rendered ahead (the publish stage, ``web.publish``), gzipped,
+#: so that the site's first request for a story reads one row instead of building it.
+#: A row is current while the story's ``updated`` time, article set (count, newest id), newest
+#: page revision and the rendering code (``version``) are those it was rendered from; the site
+#: never serves a row that is not current (``store.renderings``).
+story_renderings = Table(
+    "story_renderings",
+    metadata,
+    Column("story_id", Integer, ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(8), primary_key=True),  # "page" (HTML) or "api" (JSON)
+    Column("version", String(16), nullable=False),  # of the code and templates that rendered
+    Column("etag", String(64), nullable=False),
+    Column("last_modified", UTCDateTime),
+    Column("body", LargeBinary, nullable=False),  # gzipped
+    Column("story_updated", UTCDateTime, nullable=False),
+    Column("article_count", Integer, nullable=False),
+    Column("last_article_id", Integer, nullable=False),
+    Column("page_id", Integer, nullable=False),
+    Column("rendered_at", UTCDateTime, nullable=False),
+)
+
 #: One row per failure while ingesting: source health and "rejected with reasons".
 ingest_errors = Table(
     "ingest_errors",

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, func, select, update
 
 from ..errors import NotFound
 from ..model import Source
+from . import renderings
 from .schema import articles, ingest_errors, sources
 
 _COLUMNS = [f.name for f in fields(Source) if f.name not in ("id", "article_count")]
@@ -34,9 +35,14 @@ def upsert_source(conn: Connection, src: Source) -> tuple[Source, bool]:
         values["created"] = datetime.now(UTC)
         new_id = conn.execute(sources.insert().values(**values)).inserted_primary_key[0]
         return source_by_id(conn, new_id), True
-    changes = {k: getattr(src, k) for k in _META if getattr(src, k)}
+    changes = {
+        k: getattr(src, k)
+        for k in _META
+        if getattr(src, k) and getattr(src, k) != existing._mapping[k]
+    }
     if changes:
         conn.execute(update(sources).where(sources.c.id == existing.id).values(**changes))
+        renderings.forget_all(conn)  # story pages show outlets' names, countries and leans
     return source_by_id(conn, existing.id), False
 
 

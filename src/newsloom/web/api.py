@@ -24,7 +24,7 @@ from ..model import Source
 from ..store import sources as store_sources
 from ..store.db import transaction
 from . import queries
-from .http import Forbidden, Rendered, Unauthorized, cached, site_of
+from .http import Forbidden, Rendered, Site, Unauthorized, cached, site_of
 from .pages import moved
 from .search import search
 
@@ -34,6 +34,12 @@ router = APIRouter(prefix="/api/v1", tags=["api"])
 def as_json(data: Any, status: int = 200, last_modified: datetime | None = None) -> Rendered:
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return Rendered(body, "application/json", status=status, last_modified=last_modified)
+
+
+def render_story(view: queries.StoryView) -> Rendered:
+    """A story as the API gives it (JSON): what ``/api/v1/stories/<id>`` serves and
+    ``web.publish`` keeps."""
+    return as_json(view.to_json(), last_modified=view.written_at)
 
 
 # --- models (for the OpenAPI document) ------------------------------------------------------
@@ -220,13 +226,11 @@ async def get_story(request: Request, sid: str) -> Response:
         if ref.moved:
             return moved(f"/api/v1/stories/{ref.short_id}")
 
-        def render() -> Rendered:
-            view = queries.story_view(conn, ref)
-            return as_json(view.to_json(), last_modified=view.written_at)
+        return site_of(request).story(
+            conn, "api", ref, lambda: render_story(queries.story_view(conn, ref))
+        )
 
-        return site_of(request).story("api", ref, render)
-
-    return await cached(request, ("api-story", sid), build)
+    return await cached(request, ("api-story", sid), build, kept=Site.kept_story("api", sid))
 
 
 @router.get("/articles", responses={200: {"model": ArticleList}, **ERRORS})

@@ -20,6 +20,7 @@ import asyncio
 import gzip
 import hashlib
 import logging
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -27,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -35,7 +37,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .. import __version__
 from ..errors import NewsloomError
+from ..store import renderings
 from . import queries
 
 log = logging.getLogger(__name__)
@@ -46,6 +50,11 @@ GZIP_MIN = 1000
 BUILDERS = 4
 #: Bytes of responses each cache may hold (the three share most of their items).
 CACHE_BYTES = 64 * 1024 * 1024
+#: The media type of each kind of story rendering.
+MEDIA_TYPES = {"page": "text/html; charset=utf-8", "api": "application/json"}
+#: Routes of a story's kept renderings (``store.renderings``): path prefix, kind.
+KEPT_ROUTES = (("/t/", "page"), ("/api/v1/stories/", "api"))
+_SHORT_ID = re.compile(r"[A-Za-z0-9_-]{1,16}")
 #: Bytes counted per cached response beyond its body: the object and its header lists.
 ENTRY_OVERHEAD = 512
 
@@ -60,6 +69,26 @@ class Forbidden(NewsloomError):
     """State-changing endpoints are disabled (no ``api_token`` is set)."""
 
     status = 403
+
+
+def _render_version() -> str:
+    """A hash of the code, templates and static files that render pages (and the package's
+    version): renderings kept in the database by older code are never served."""
+    digest = hashlib.sha1(__version__.encode())
+    here = Path(__file__).resolve().parent
+    for path in sorted([*here.glob("*.py"), *here.glob("templates/*"), *here.glob("static/*")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+#: Which code rendered a kept rendering (``store.renderings``).
+RENDER_VERSION = _render_version()
+
+
+def made_from(ref: queries.StoryRef) -> tuple:
+    """What a story's renderings are made from now (``store.renderings.SOURCE``)."""
+    row = ref.row
+    return (row.updated, row.n, row.last_id, ref.revisions[0].id, RENDER_VERSION)
 
 
 def http_date(dt: datetime) -> str:
@@ -80,6 +109,14 @@ class Rendered:
     _gz: bytes | None = None
     _headers: dict | None = None
     _packed: bool = False
+
+    @classmethod
+    def kept(cls, row, media_type: str) -> Rendered:
+        """A rendering read back from the database (``store.renderings``), already packed."""
+        item = cls(b"", media_type, last_modified=row.last_modified, etag=row.etag)
+        item._gz, item._packed = bytes(row.body), True
+        item._raw("gzip")
+        return item
 
     def __post_init__(self) -> None:
         if not self.etag:
@@ -114,37 +151,42 @@ class Rendered:
         return out
 
     def _raw(self, kind: str) -> list[tuple[bytes, bytes]]:
-        """Header lists built once per response: "plain", "gzip" or "304"."""
+        """Header lists built once per response: "plain", "gzip" or "304". The plain one of
+        a packed body is built only when a client that takes no gzip asks (its length needs
+        the body inflated)."""
         if self._headers is None:
             base = dict(self.headers)
             if self.status == 200:
                 base.update(self.validators())
             common = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in base.items()]
-            media = (b"content-type", self.media_type.encode("latin-1"))
-            vary = (b"vary", b"Accept-Encoding")
-            length = str(len(self.plain())).encode()
-            self._headers = {
-                "304": common,
-                "plain": [*common, vary, media, (b"content-length", length)],
-            }
+            self._headers = {"304": common}
             if self._packed or len(self.body) >= GZIP_MIN:
-                gz = self.gz()
                 self._headers["gzip"] = [
                     *common,
-                    vary,
-                    media,
+                    *self._typed(),
                     (b"content-encoding", b"gzip"),
-                    (b"content-length", str(len(gz)).encode()),
+                    (b"content-length", str(len(self.gz())).encode()),
                 ]
+        if kind == "plain" and "plain" not in self._headers:
+            length = str(len(self.plain())).encode()
+            self._headers["plain"] = [
+                *self._headers["304"],
+                *self._typed(),
+                (b"content-length", length),
+            ]
         return self._headers[kind]
+
+    def _typed(self) -> list[tuple[bytes, bytes]]:
+        return [(b"vary", b"Accept-Encoding"), (b"content-type", self.media_type.encode("latin-1"))]
 
     def respond(self, request: Request) -> Response:
         if self.status == 200 and not_modified(request, self.etag, self.last_modified):
             return Prepared(b"", 304, list(self._raw("304")))
-        raw = self._raw("plain")
+        headers = self._raw("304")  # builds the header lists
         if "gzip" in self._headers and "gzip" in request.headers.get("accept-encoding", ""):
             return Prepared(self._gz, self.status, list(self._headers["gzip"]))
-        return Prepared(self.plain(), self.status, list(raw))
+        headers = self._raw("plain")
+        return Prepared(self.plain(), self.status, list(headers))
 
 
 class Prepared(Response):
@@ -255,9 +297,14 @@ class FastPath:
         if scope["type"] == "http" and scope["method"] == "GET":
             site = self.site
             await site.sync()
-            entry = site.raw.get(_raw_key(scope))
+            key = _raw_key(scope)
+            entry = site.raw.get(key)
             if entry is not None and site.current(entry):
                 await entry.item.respond(Request(scope))(scope, receive, send)
+                return
+            if site.local and (item := site.kept_response(scope["path"])) is not None:
+                site.raw.put(key, RawEntry(item, ("pages",), site.version(("pages",)), None))
+                await item.respond(Request(scope))(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
@@ -268,6 +315,9 @@ class Site:
     def __init__(self, settings, engine: Engine, *, recheck_seconds: float = 1.0):
         self.settings = settings
         self.engine = engine
+        #: A database in a local file (SQLite): a one-row read is cheaper than a thread.
+        self.local = engine.dialect.name == "sqlite"
+        self._thread = threading.local()  # the FastPath's own reader of kept renderings
         self.recheck_seconds = recheck_seconds
         self.cache = ResponseCache(max_entries=32768, max_bytes=CACHE_BYTES)
         #: The same responses by raw request (path, query, host): the FastPath's index.
@@ -330,19 +380,63 @@ class Site:
         except Exception:  # the first request will try again and report it
             log.warning("web warm-up failed", exc_info=True)
 
-    def build(self, fn: Callable[[Connection], Rendered]) -> Rendered:
+    def build(
+        self,
+        fn: Callable[[Connection], Rendered],
+        kept: Callable[[Connection], Rendered | None] | None = None,
+    ) -> Rendered:
         with self.engine.connect() as conn:
-            item = fn(conn)
+            item = kept(conn) if kept is not None and not self.local else None
+            if item is None:
+                item = fn(conn)
         return item.pack()  # compress and build the headers once, here in the worker thread
 
-    def story(self, kind: str, ref: queries.StoryRef, render: Callable[[], Rendered]) -> Rendered:
+    def kept_response(self, path: str) -> Rendered | None:
+        """The current rendering kept by ``web.publish`` of the story page or API story at
+        ``path``, read in one query on the event loop's own thread (only for a database in
+        a local file, where that costs less than the hand-off to a worker thread)."""
+        for prefix, kind in KEPT_ROUTES:
+            if path.startswith(prefix):
+                sid = path[len(prefix) :]
+                if not _SHORT_ID.fullmatch(sid):
+                    return None
+                read = getattr(self._thread, "read_kept", None)
+                if read is None:
+                    read = self._thread.read_kept = renderings.local_reader(self.engine)
+                row = read(sid, kind, RENDER_VERSION)
+                return None if row is None else Rendered.kept(row, MEDIA_TYPES[kind])
+        return None
+
+    @staticmethod
+    def kept_story(kind: str, short_id: str) -> Callable[[Connection], Rendered | None]:
+        """Reads the current rendering of a story kept by ``web.publish``, or None."""
+
+        def read(conn: Connection) -> Rendered | None:
+            kept = renderings.current(conn, short_id, kind, RENDER_VERSION)
+            return None if kept is None else Rendered.kept(kept, MEDIA_TYPES[kind])
+
+        return read
+
+    def story(
+        self,
+        conn: Connection,
+        kind: str,
+        ref: queries.StoryRef,
+        render: Callable[[], Rendered],
+    ) -> Rendered:
         """The ``kind`` rendering ("page", "api") of a story, rendered once per fingerprint:
         when the data version changes, an unchanged story costs ``queries.story_ref``'s
-        three small queries instead of reading and rendering its page again."""
+        three small queries instead of reading and rendering its page again. A story not
+        in memory is read from its rendering kept in the database (``web.publish`` keeps
+        them current) when that is current, else rendered here."""
         key = (kind, ref.fingerprint)
         item = self.stories.get(key)
         if item is None:
-            item = render().pack()
+            row = renderings.get(conn, ref.row.id, kind) if ref.revisions else None
+            if row is not None and renderings.is_current(tuple(row[3:]), made_from(ref)):
+                item = Rendered.kept(row, MEDIA_TYPES[kind])
+            else:
+                item = render().pack()
             self.stories.put(key, item)
         return item
 
@@ -358,12 +452,15 @@ async def cached(
     *,
     depends: tuple[str, ...] = ("pages",),
     per_minute: bool = False,
+    kept: Callable[[Connection], Rendered | None] | None = None,
 ) -> Response:
     """The response for ``key``: from the cache, or built in a worker thread and kept.
 
     ``depends`` names the data the response shows (see ``queries.data_version``): it is
     rebuilt when that changes. ``per_minute`` views show relative times ("2 h ago") and are
-    rebuilt every minute too.
+    rebuilt every minute too. ``kept`` reads a response rendered ahead (``web.publish``) in
+    one query, or None; ``build`` runs only when it finds nothing. (On SQLite the
+    :class:`FastPath` has looked for a kept story already.)
     """
     site = site_of(request)
     await site.sync()
@@ -374,7 +471,7 @@ async def cached(
         async with site.builders:  # a few builds at a time, first come first served
             item = site.cache.get(full)  # built while this request waited?
             if item is None:
-                item = await run_in_threadpool(site.build, build)
+                item = await run_in_threadpool(site.build, build, kept)
                 site.cache.put(full, item)
     site.raw.put(_raw_key(request.scope), RawEntry(item, depends, version, minute))
     return item.respond(request)

@@ -11,11 +11,12 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from jinja2 import Environment
 from markupsafe import Markup, escape
 from sqlalchemy import Connection
 
 from . import queries
-from .http import Rendered, cached, site_of
+from .http import MEDIA_TYPES, Rendered, Site, cached, site_of
 from .search import search
 from .templating import clean, host, language_name, safe_url
 
@@ -116,11 +117,12 @@ async def story(request: Request, sid: str) -> Response:
         ref = queries.story_ref(conn, sid)
         if ref.moved:
             return moved(f"/t/{ref.short_id}")
+        env = request.app.state.templates
         return site_of(request).story(
-            "page", ref, lambda: render_story(request, queries.story_view(conn, ref))
+            conn, "page", ref, lambda: render_story(env, queries.story_view(conn, ref))
         )
 
-    return await cached(request, ("story", sid), build)
+    return await cached(request, ("story", sid), build, kept=Site.kept_story("page", sid))
 
 
 def moved(location: str) -> Rendered:
@@ -267,10 +269,10 @@ def _change(c: dict, ref) -> dict:
     return {"label": str(kind or "change").replace("_", " "), "text": None}
 
 
-def render_story(request: Request, view: queries.StoryView) -> Rendered:
-    out = html(request, "story.html", **story_context(view))
-    out.last_modified = view.written_at
-    return out
+def render_story(env: Environment, view: queries.StoryView) -> Rendered:
+    """A story's page (HTML): what ``/t/<id>`` serves and ``web.publish`` keeps."""
+    body = env.get_template("story.html").render(**story_context(view)).encode("utf-8")
+    return Rendered(body, MEDIA_TYPES["page"], last_modified=view.written_at)
 
 
 # --- sources, tone, search ----------------------------------------------------------------

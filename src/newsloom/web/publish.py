@@ -1,0 +1,101 @@
+"""The publish stage: story pages and API stories rendered ahead of requests.
+
+Rendering a story page costs a few milliseconds (its page JSON, its articles, the template,
+gzip); serving one that was rendered ahead costs a row read. After the pipeline writes pages
+(and when clustering changes a story's articles), :func:`publish` renders each story whose
+kept renderings are out of date and keeps them in the database (``store.renderings``). The
+site serves a kept rendering only while it is current (rendered from the story's present
+state and newest page, by the running code), so publishing late or never only makes first
+requests slower, never wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from jinja2 import Environment
+from sqlalchemy import Connection, Engine, select
+
+from ..errors import NotFound
+from ..store import renderings
+from ..store.db import transaction
+from ..store.schema import stories
+from . import api, pages, queries
+from .http import RENDER_VERSION, Rendered, made_from
+from .templating import make_environment
+
+#: Stories rendered per transaction.
+BATCH = 50
+
+
+@dataclass
+class PublishTally:
+    rendered: int = 0
+    gone: int = 0
+
+    def summary(self) -> str:
+        return f"published {self.rendered} story pages"
+
+
+def render(kind: str, env: Environment, conn: Connection, ref: queries.StoryRef) -> Rendered:
+    """The ``kind`` ("page" or "api") rendering of a story, as the site serves it."""
+    view = queries.story_view(conn, ref)
+    return pages.render_story(env, view) if kind == "page" else api.render_story(view)
+
+
+def publish_story(conn: Connection, env: Environment, story_id: int) -> bool:
+    """Render a live story's page and API story and keep them; False if it is gone."""
+    short_id = conn.execute(
+        select(stories.c.short_id).where(stories.c.id == story_id)
+    ).scalar_one_or_none()
+    if short_id is None:
+        return False
+    try:
+        ref = queries.story_ref(conn, short_id)
+    except NotFound:
+        return False
+    if ref.moved or not ref.revisions or not ref.row.n:  # merged away, no page, no articles
+        return False
+    now = datetime.now(UTC)
+    for kind in renderings.KINDS:
+        item = render(kind, env, conn, ref).pack()
+        renderings.put(
+            conn,
+            story_id,
+            kind,
+            etag=item.etag,
+            last_modified=item.last_modified,
+            body=item.gz(),
+            **dict(zip(renderings.SOURCE, made_from(ref), strict=True)),
+            rendered_at=now,
+        )
+    return True
+
+
+def publish(
+    engine: Engine,
+    *,
+    limit: int | None = None,
+    since: datetime | None = None,
+    stop: Callable[[], bool] | None = None,
+    env: Environment | None = None,
+) -> PublishTally:
+    """Render and keep every story whose kept renderings are missing or out of date (the
+    most recently changed first; at most ``limit``; with ``since``, only among the stories
+    changed since then). ``stop`` ends it between batches."""
+    env = env or make_environment()
+    with engine.connect() as conn:
+        todo = renderings.stale(conn, RENDER_VERSION, limit, since)
+    tally = PublishTally()
+    for start in range(0, len(todo), BATCH):
+        if stop and stop():
+            break
+        with transaction(engine) as conn:
+            for story_id in todo[start : start + BATCH]:
+                if publish_story(conn, env, story_id):
+                    tally.rendered += 1
+                else:
+                    tally.gone += 1
+    return tally

@@ -1,0 +1,187 @@
+"""The publish stage: story pages and API stories rendered ahead and kept in the database.
+
+A database filled through the real pipeline (import -> cluster -> write), then
+``web.publish.publish``; the site (a fresh app each time, so nothing comes from its memory)
+must serve what was kept while it is current, and never once the story has moved on. On
+SQLite the kept rows are read by the FastPath's own reader, on PostgreSQL in a worker thread:
+both are run.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from test_web import Client, _fill, _story_ids
+
+from newsloom.model import Source
+from newsloom.store import pages as store_pages
+from newsloom.store import renderings
+from newsloom.store import sources as store_sources
+from newsloom.store import stories as store_stories
+from newsloom.store.db import transaction
+from newsloom.store.schema import articles as articles_table
+from newsloom.store.schema import stories as stories_table
+from newsloom.store.schema import story_pages, story_renderings
+from newsloom.web.app import create_app
+from newsloom.web.http import RENDER_VERSION
+from newsloom.web.publish import publish
+
+
+def _get(settings, engine, path: str, **kw):
+    """One request to a freshly created app (empty caches)."""
+    client = Client(create_app(settings, engine, recheck_seconds=0))
+    try:
+        return client.get(path, **kw)
+    finally:
+        client.close()
+
+
+def _tamper(engine, short_id: str, kind: str, body: bytes) -> None:
+    """Replace a kept rendering's body, leaving what it was made from: only a site that
+    serves the kept row can show it."""
+    with transaction(engine) as conn:
+        story_id, _ = store_stories.resolve(conn, short_id)
+        conn.execute(
+            update(story_renderings)
+            .where(story_renderings.c.story_id == story_id, story_renderings.c.kind == kind)
+            .values(body=gzip.compress(body))
+        )
+
+
+def _new_revision(engine, short_id: str, headline: str) -> None:
+    with transaction(engine) as conn:
+        story_id, _ = store_stories.resolve(conn, short_id)
+        page = json.loads(store_pages.latest_row(conn, story_id).page)
+        page["headline"] = headline
+        store_pages.save_page(
+            conn,
+            story_id,
+            page,
+            written_at=datetime.now(UTC),
+            articles_digest="x",
+            content_digest=headline,
+        )
+
+
+def _live_paged(engine) -> int:
+    """Live stories with a page: what publishing renders."""
+    with engine.connect() as conn:
+        return len(
+            conn.execute(
+                select(stories_table.c.id).where(
+                    stories_table.c.merged_into.is_(None),
+                    stories_table.c.id.in_(select(story_pages.c.story_id)),
+                )
+            ).all()
+        )
+
+
+def test_kept_renderings_are_served_only_while_current(engine, db_settings, tmp_path):
+    settings = db_settings
+    _fill(engine, settings, tmp_path)
+    sid, other = _story_ids(engine)[:2]
+    built = _get(settings, engine, f"/t/{sid}")  # before publishing: built from the database
+    built_api = _get(settings, engine, f"/api/v1/stories/{sid}")
+
+    tally = publish(engine)
+    live_paged = _live_paged(engine)
+    assert tally.rendered == live_paged > 2
+    with engine.connect() as conn:
+        assert renderings.stale(conn, RENDER_VERSION) == []
+    assert publish(engine).rendered == 0  # nothing changed: nothing to do
+
+    # a kept rendering is the page the site would build, byte for byte, with its validators
+    kept = _get(settings, engine, f"/t/{sid}")
+    assert kept.status_code == 200 and kept.content == built.content
+    assert kept.headers["etag"] == built.headers["etag"]
+    assert kept.headers["last-modified"] == built.headers["last-modified"]
+    assert kept.headers["content-type"] == built.headers["content-type"]
+    kept_api = _get(settings, engine, f"/api/v1/stories/{sid}")
+    assert kept_api.json() == built_api.json()
+    assert kept_api.headers["etag"] == built_api.headers["etag"]
+    # conditional GET and a client that takes no gzip work on a kept rendering too
+    etag = kept.headers["etag"]
+    assert _get(settings, engine, f"/t/{sid}", headers={"If-None-Match": etag}).status_code == 304
+    plain = _get(settings, engine, f"/t/{sid}", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == built.content
+
+    # the site really reads the kept row (a marked body shows) ...
+    _tamper(engine, sid, "page", b"<p>kept page</p>")
+    _tamper(engine, sid, "api", b'{"kept": true}')
+    assert _get(settings, engine, f"/t/{sid}").text == "<p>kept page</p>"
+    assert _get(settings, engine, f"/api/v1/stories/{sid}").json() == {"kept": True}
+
+    # ... and never once the story has a new page revision
+    _new_revision(engine, sid, "A newer headline for this story")
+    assert "A newer headline for this story" in _get(settings, engine, f"/t/{sid}").text
+    assert "newer headline" in _get(settings, engine, f"/api/v1/stories/{sid}").text
+    later = datetime.now(UTC)
+    with engine.connect() as conn:  # a pipeline round looks only at what changed since
+        assert len(renderings.stale(conn, RENDER_VERSION, since=later - timedelta(minutes=1))) == 1
+        assert renderings.stale(conn, RENDER_VERSION, since=later) == []
+    assert publish(engine).rendered == 1  # only that story is rendered again
+    _tamper(engine, sid, "page", b"<p>kept page</p>")
+    assert _get(settings, engine, f"/t/{sid}").text == "<p>kept page</p>"
+
+    # nor once an article joins it, even with its story row untouched
+    with transaction(engine) as conn:
+        other_id, _ = store_stories.resolve(conn, other)
+        story_id, _ = store_stories.resolve(conn, sid)
+        moved = conn.execute(
+            select(articles_table.c.id).where(articles_table.c.story_id == other_id).limit(1)
+        ).scalar_one()
+        conn.execute(
+            update(articles_table).where(articles_table.c.id == moved).values(story_id=story_id)
+        )
+    page = _get(settings, engine, f"/t/{sid}").text
+    assert page != "<p>kept page</p>" and "A newer headline for this story" in page
+    assert moved in {
+        a["id"] for a in _get(settings, engine, f"/api/v1/stories/{sid}").json()["articles"]
+    }
+    with transaction(engine) as conn:  # as the pipeline does after moving articles
+        store_stories.refresh_counts(conn, {story_id, other_id})
+        assert set(renderings.stale(conn, RENDER_VERSION)) == {story_id, other_id}
+
+    # nor when other code rendered it (an upgrade changed the templates)
+    publish(engine)
+    _tamper(engine, sid, "page", b"<p>kept page</p>")
+    with transaction(engine) as conn:
+        conn.execute(update(story_renderings).values(version="older-code"))
+    assert _get(settings, engine, f"/t/{sid}").text != "<p>kept page</p>"
+    with engine.connect() as conn:
+        assert len(renderings.stale(conn, RENDER_VERSION)) == live_paged
+
+
+def test_merges_and_outlet_changes_retire_kept_renderings(engine, db_settings, tmp_path):
+    settings = db_settings
+    _fill(engine, settings, tmp_path)
+    survivor, absorbed = _story_ids(engine)[:2]
+    publish(engine)
+
+    # a story merged away redirects, though its old renderings are still in the table
+    with transaction(engine) as conn:
+        kept_id, _ = store_stories.resolve(conn, survivor)
+        gone_id, _ = store_stories.resolve(conn, absorbed)
+        store_stories.merge(conn, gone_id, kept_id)
+        store_stories.refresh_counts(conn, {kept_id})
+    r = _get(settings, engine, f"/t/{absorbed}", follow_redirects=False)
+    assert r.status_code == 308 and r.headers["location"] == f"/t/{survivor}"
+    r = _get(settings, engine, f"/api/v1/stories/{absorbed}", follow_redirects=False)
+    assert r.status_code == 308 and r.headers["location"] == f"/api/v1/stories/{survivor}"
+    assert absorbed in _get(settings, engine, f"/t/{survivor}").text  # "also reached as"
+    tally = publish(engine)
+    assert tally.rendered == 1 and tally.gone == 0  # the survivor; the absorbed is not live
+
+    # an outlet's name or country shows on every page of its stories: all are let go
+    feed = Source(url="https://quillcourier.example/feed.xml", name="Quill Courier")
+    with transaction(engine) as conn:
+        assert renderings.stale(conn, RENDER_VERSION) == []
+        store_sources.upsert_source(conn, feed)  # a new outlet: no page shows it yet
+        store_sources.upsert_source(conn, feed)  # nothing changed
+        assert conn.execute(select(story_renderings.c.story_id)).first() is not None
+        store_sources.upsert_source(conn, Source(url=feed.url, name=feed.name, country="NZ"))
+        assert conn.execute(select(story_renderings.c.story_id)).first() is None
+    assert publish(engine).rendered == _live_paged(engine)
