@@ -270,7 +270,7 @@ def test_restore_ignores_known_articles_and_empty_lists(vectors):
 def test_tokens_drop_stop_words_and_stem_plurals():
     assert tokens("The claims of U.S. cities fell to 385,000 last week, officials said") == [
         "claim",
-        "u.s.",
+        "us",
         "city",
         "fell",
         "385000",
@@ -289,6 +289,19 @@ def test_key_terms_find_names_acronyms_and_numbers():
         assert expected in terms
     assert "hundred" not in terms and "flood" not in terms  # sentence start, Title Case
     assert "1998" not in terms  # years are too common to name an event
+
+
+def test_acronyms_and_shortened_thousands_match_their_long_forms():
+    # "US" is not the pronoun "us"; "U.S." and "US" are one term; 266K is 266,000
+    short = tokens("US employers added 266K jobs, the WHO said")
+    long = tokens("The U.S. economy added 266,000 jobs in April, according to the WHO")
+    for term in ("us", "266000", "who"):
+        assert term in short and term in long
+    assert "us" not in tokens("Tell us what you think")  # the pronoun is still a stop word
+    assert tokens("BREAKING: US AND IT FAIL") == ["breaking", "fail"]  # all caps: no acronyms
+    assert tokens("a 5Kg parcel, 10km away") == ["5", "kg", "parcel", "10", "km", "away"]
+    assert "266000" in key_terms("US employers added just 266K jobs", "Hiring slowed in April.")
+    assert "us" in key_terms("Jobless claims fall", "The US Labor Department said on Thursday.")
 
 
 def test_guess_language():

@@ -76,10 +76,10 @@ _LANG_WORDS = {
 }
 
 # A word (letters, inner apostrophes), an acronym with dots (U.S., U.K.), or a number with
-# digit grouping or decimals (385,000 / 9.3 / 2021).
+# digit grouping or decimals (385,000 / 9.3 / 2021), or thousands written with a K (266K).
 _TOKEN = re.compile(
     r"(?:[^\W\d_]\.){2,}"  # U.S.
-    r"|\d+(?:[.,]\d+)*"  # 385,000  9.3
+    r"|\d+(?:[.,]\d+)*(?:[kK](?![^\W_]))?"  # 385,000  9.3  266K
     r"|[^\W\d_]+(?:['’][^\W\d_]+)*",  # words, O'Neill, Biden's
     re.UNICODE,
 )
@@ -87,7 +87,14 @@ _SENTENCE_END = re.compile(r"[.!?:;\"“”‘«»¿¡(\[]\s*$|^\s*$|[\n\r—–
 
 
 def _number(tok: str) -> str:
-    """``385,000`` -> ``385000``; ``9.3`` stays; ``1.234.567`` -> ``1234567``."""
+    """``385,000`` -> ``385000``; ``9.3`` stays; ``1.234.567`` -> ``1234567``;
+    ``266K`` -> ``266000`` (headlines shorten thousands, texts spell them out)."""
+    if tok[-1] in "kK":
+        value = _number(tok[:-1])
+        try:
+            return f"{round(float(value) * 1000)}"
+        except ValueError:
+            return value
     if "," in tok:
         parts = tok.split(",")
         if all(len(p) == 3 for p in parts[1:]):
@@ -118,16 +125,32 @@ def _norm(tok: str) -> str:
     if tok[0].isdigit():
         return _number(tok)
     low = tok.lower()
-    if "." in low:  # u.s.
+    if "." in low:  # U.S. -> us, the same term as US
+        return low.replace(".", "")
+    if _acronym(tok):
         return low
     return stem(low)
 
 
+def _shouting(text: str) -> bool:
+    """Mostly capital letters (an all-caps headline): capitals then mark no acronyms."""
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 8 and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+
+
 def tokens(text: str) -> list[str]:
-    """Lower-case, stemmed content tokens of ``text`` (stop words and 1-letter words removed)."""
+    """Lower-case, stemmed content tokens of ``text`` (stop words and 1-letter words removed).
+
+    An acronym is kept even when it spells a stop word (``US``, ``WHO``), unless the whole
+    text is in capitals; ``U.S.`` and ``US`` give the same token."""
+    text = text or ""
+    caps = not _shouting(text)
     out = []
-    for m in _TOKEN.finditer(text or ""):
+    for m in _TOKEN.finditer(text):
         tok = m.group(0)
+        if caps and _acronym(tok):
+            out.append(_norm(tok))
+            continue
         low = tok.lower()
         if low in STOP_WORDS or (len(tok) == 1 and not tok.isdigit()):
             continue
@@ -208,7 +231,7 @@ def key_terms(title: str, text: str) -> list[str]:
         for run in runs:
             words = []
             for tok in run:
-                if tok.lower() in STOP_WORDS or len(tok) < 2:
+                if (tok.lower() in STOP_WORDS and not _acronym(tok)) or len(tok) < 2:
                     if words:
                         break  # "The White House" keeps going; "Biden And" stops
                     continue
