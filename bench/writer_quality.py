@@ -211,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     unsupported: list[tuple[str, dict]] = []
     headlines, head_pairs, head_base = [], [], []
     tones, statuses, words = Counter(), Counter(), []
+    per_page_highlights, highlight_words = Counter(), []
     arts0 = source_articles(rows[0], args.classify)
     write_page(arts0)  # warm-up: lexicons, VADER
     for r in rows:
@@ -223,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
         statuses[page["status"]] += 1
         tones[page["tone"]["label"]] += 1
         words.append(page["word_count"])
+        per_page_highlights[len(page["highlights"])] += 1
+        highlight_words += [len(h["text"].split()) for h in page["highlights"]]
         outputs["highlights"].append(
             (cut(" ".join(h["text"] for h in page["highlights"]), length), ref)
         )
@@ -247,6 +250,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"clusters: {len(rows)}; reference mean length: {length} words; kinds: {dict(kinds)}")
     print(f"pages: {dict(statuses)}; story words: median {statistics.median(words):.0f}")
     print(f"tone labels: {dict(tones.most_common())}")
+    print(
+        f"highlights per page: {dict(sorted(per_page_highlights.items(), reverse=True))}; "
+        f"{len(highlight_words)} highlights, {sum(n > 35 for n in highlight_words)} over 35 "
+        f"words, longest {max(highlight_words, default=0)}"
+    )
     print()
     parts = {"all": slice(None)}
     if len(rows) > TUNING_CLUSTERS:

@@ -15,7 +15,14 @@ from pathlib import Path
 import pytest
 
 from newsloom.write import TAXONOMY, SourceArticle, supported, write_page
-from newsloom.write.extractive import clean_headline, compress, headline_ok, trim, usable
+from newsloom.write.extractive import (
+    clean_headline,
+    compress,
+    headline_ok,
+    shorten,
+    trim,
+    usable,
+)
 from newsloom.write.sentences import (
     clean_markup,
     clean_title,
@@ -544,6 +551,132 @@ def test_trim_keeps_speakers():
     assert trim(s, 35).endswith("in Oskel on Monday.")
     attributed = s[:-1] + ", the minister said."
     assert trim(attributed, 35) is None
+
+
+def test_trim_cuts_a_participial_phrase_but_not_a_preposition():
+    s = (
+        "A landslide buried the mountain road between Oskel and Drava on Sunday night after "
+        "three days of heavy rain, cutting off four villages and stranding hundreds of "
+        "travellers at the border crossing."
+    )
+    assert trim(s, 30) == (
+        "A landslide buried the mountain road between Oskel and Drava on Sunday night after "
+        "three days of heavy rain."
+    )
+    # "as" after "worked" starts no clause: the head alone would be a fragment
+    doctor = (
+        "Ivo Marek, a retired surgeon and former navy captain who worked as the harbour "
+        "physician in Oskel for a decade, was named to lead the inquiry into the ferry "
+        "disaster on Monday."
+    )
+    assert trim(doctor, 30) is None
+    # nor is the middle of "between ... and ..."
+    between = (
+        "Police stepped in to end a standoff at the harbour between striking dock workers, who "
+        "had blocked the ferry terminal since Friday, and the crews of two cargo ships on "
+        "Monday."
+    )
+    assert trim(between, 30) is None
+    # a dash that opens an aside is no place to cut
+    aside = (
+        "The inquiry into the capsizing of the Morning Star — the worst ferry disaster on "
+        "Lake Varna in forty years — will hear its first witnesses in Oskel on Thursday "
+        "morning, the ministry said."
+    )
+    assert trim(aside, 30) is None
+
+
+def test_shorten_drops_asides_but_never_the_speaker():
+    tags = (
+        "Senator Ana Ruiz (L-Oskel) and Representative Tomas Weld (C-Drava) introduced a bill "
+        "on Tuesday that would require every ferry on Lake Varna to carry a second life raft "
+        "and an independent safety inspector on each crossing."
+    )
+    short = shorten(tags, 35)
+    assert short == (
+        "Senator Ana Ruiz and Representative Tomas Weld introduced a bill on Tuesday that "
+        "would require every ferry on Lake Varna to carry a second life raft and an "
+        "independent safety inspector on each crossing."
+    )
+    clause = (
+        "Mayor Lena Dorin, who took office in January after a narrow runoff against the "
+        "incumbent, is facing calls to resign from opposition councillors over her handling "
+        "of the ferry disaster."
+    )
+    assert shorten(clause, 25) == (
+        "Mayor Lena Dorin is facing calls to resign from opposition councillors over her "
+        "handling of the ferry disaster."
+    )
+    dashes = (
+        "On the second day of the inquiry — a hearing that ran for more than nine hours in a "
+        "packed hall in Oskel — the ferry's captain described how water flooded the lower "
+        "deck."
+    )
+    assert shorten(dashes, 25) == (
+        "On the second day of the inquiry, the ferry's captain described how water flooded "
+        "the lower deck."
+    )
+    # no comma where the aside sat between a subject and its verb
+    verb = (
+        "After Judge Ana Smith — a former harbour lawyer who led the court for nine years — "
+        "resigned on Monday, the board of the harbour authority named her deputy to lead the "
+        "court until the end of the year."
+    )
+    assert shorten(verb, 30) == (
+        "After Judge Ana Smith resigned on Monday, the board of the harbour authority named "
+        "her deputy to lead the court until the end of the year."
+    )
+    # an aside that names a speaker or holds a quote stays; then nothing can go
+    said = (
+        "The operator, Varna Lines, which said on Monday that the ferry had passed every "
+        "inspection, is now being investigated by prosecutors in Oskel and Drava for "
+        "carrying 140 passengers on a boat licensed for 90."
+    )
+    assert shorten(said, 30) is None
+    assert shorten("The ferry sank on Sunday.", 35) == "The ferry sank on Sunday."
+    for text in (tags, clause, dashes):
+        assert supported(shorten(text, 35), [text])[0]
+
+
+def test_highlights_are_about_35_words():
+    """A highlight over 35 words is cut when it can be; one that cannot keeps up to 38."""
+    long_claim = (
+        "The ferry was carrying 140 passengers and 12 crew members when it capsized in strong "
+        "winds and heavy rain about two kilometres from the harbour at Oskel, Transport "
+        "Minister Lena Ostrova told reporters at the ministry on Sunday."
+    )
+    too_long = (
+        "Rescue divers from Oskel, Drava and three other lakeside towns searched the wreck and "
+        "the surrounding water throughout the cold and windy night for the 43 passengers who "
+        "are still missing, the regional emergency service told reporters in Oskel on Monday "
+        "morning."
+    )
+    arts = [
+        SourceArticle(
+            "https://a.example/1",
+            "Ferry capsizes on Lake Varna",
+            f"{long_claim}\nThe regional emergency service said 85 survivors were pulled from "
+            "the water by nightfall.",
+            source="Outlet A",
+        ),
+        SourceArticle(
+            "https://b.example/2",
+            "Divers search Lake Varna wreck",
+            f"{too_long}\nThe ferry was carrying 140 passengers when it capsized near Oskel.",
+            source="Outlet B",
+        ),
+    ]
+    page = write_page(arts, now=NOW)
+    texts = [h["text"] for h in page["highlights"]]
+    assert len(long_claim.split()) == 38 and len(too_long.split()) == 42
+    assert long_claim in texts  # no clean cut: kept whole, with its speaker
+    assert too_long not in texts  # too long to be a highlight, though the story has it
+    assert too_long in [p["text"] for p in page["story"]]
+    assert all(len(t.split()) <= 38 for t in texts)
+    by_url = {a.url: a.text for a in arts}
+    for h in page["highlights"]:
+        assert h["citations"]
+        assert supported(h["text"], [by_url[u] for u in h["citations"]])[0]
 
 
 def test_supported_checks_words_numbers_and_quotes():

@@ -16,10 +16,12 @@ Deterministic, no model, no network. Given the cleaned articles of one story (``
    that open with a pronoun or a connective ("He", "This", "But"), quotes with no speaker,
    unbalanced quotes, first-person asides, too short or too long; and ranks lower a sentence
    with loaded or charged words outside quotes ("slams", "utterly", "so-called");
-4. picks highlights (3 distinct facts, <= 35 words) and the story (150-350 words when the
-   material allows) with maximal marginal relevance, preferring outlets not yet quoted and
-   dropping a sentence whose content is mostly said already; where outlets give different
-   accounts, a counter-account is kept next to the claim it answers;
+4. picks highlights (3 distinct facts of about 35 words: a longer sentence loses its asides
+   or is cut after its main clause, never its speaker or a quote, and may keep up to 38 words
+   when it cannot be cut cleanly) and the story (150-350 words when the material allows) with
+   maximal marginal relevance, preferring outlets not yet quoted and dropping a sentence whose
+   content is mostly said already; where outlets give different accounts, a counter-account
+   is kept next to the claim it answers;
 5. orders the story by position in the articles (leads first), the most central lead on top;
 6. cites, for every sentence, the article it was copied from, its syndicated copies, and
    every other article with a sentence that states the same thing (IDF-weighted overlap >=
@@ -58,6 +60,10 @@ STORY_MAXIMUM = 350
 STORY_MINIMUM = 150
 HIGHLIGHTS = 3
 HIGHLIGHT_MAX_WORDS = 35
+#: "About 35 words": a longer sentence is shortened (:func:`shorten`: asides left out, cut
+#: after its main clause); one that cannot be shortened to 35 cleanly may still be a highlight
+#: up to this length, shortened the same way, or whole.
+HIGHLIGHT_LONG_WORDS = 38
 SENTENCE_MIN_WORDS = 6
 SENTENCE_MAX_WORDS = 60
 HEADLINE_MAX_CHARS = 90
@@ -415,17 +421,20 @@ class ExtractiveWriter:
         pool = candidates
         pool.sort(key=lambda c: (-c.relevance, c.doc.index, c.sentence.position))
         short = []
-        for c in pool:
-            if c.n_words <= HIGHLIGHT_MAX_WORDS:
+        for c in pool:  # highlights: cut to ~35 words, the speaker kept
+            if short and c.relevance < RELEVANCE_FLOOR * short[0].relevance:
+                break  # below the floor of _select: never chosen
+            text = shorten(c.sentence.text, HIGHLIGHT_MAX_WORDS, HIGHLIGHT_LONG_WORDS)
+            if text == c.sentence.text:
                 short.append(c)
-            elif trimmed := trim(c.sentence.text, HIGHLIGHT_MAX_WORDS):
-                short.append(replace(c, text=trimmed, n_words=len(trimmed.split())))
+            elif text:
+                short.append(replace(c, text=text, n_words=len(text.split())))
         highlights = self._select(
             short,
             m,
             limit_words=None,
             count=HIGHLIGHTS,
-            max_words=HIGHLIGHT_MAX_WORDS,
+            max_words=HIGHLIGHT_LONG_WORDS,
             redundant=HIGHLIGHT_REDUNDANT,
             plain=HIGHLIGHT_PLAIN,
         )
@@ -667,24 +676,35 @@ class ExtractiveWriter:
 
 
 _TRIM_AT = re.compile(
-    r",\s+(?:which|who|as|while|after|amid|following|including|marking|making|bringing|"
-    r"sending|prompting|days after|hours after|weeks after|a move|a decision|the latest|"
-    r"the first|in a|in an|with|where|when|despite)\s"
-    r"|;\s|\s[—–]\s|\s(?:as|after|amid|while|following)\s"
+    r",\s+(?:which|who|as|while|after|amid|following|including|days after|hours after|"
+    r"weeks after|a move|a decision|the latest|the first|in a|in an|with|where|when|despite|"
+    r"(?!(?:some|no|any|every)thing\b|morning\b|evening\b|king\b|spring\b|string\b)"
+    r"[a-z]{2,}ing)\s"  # a participial phrase: ", killing at least 13 people"
+    r"|;\s|\s(?:[—–]|--)\s|\s(?:as|after|amid|while|following)\s"
+    r"|\s(?:in an? (?:attempt|bid|effort|move|shift|sign|step))\s"
 )
 
 
+_DASH = re.compile(r"\s(?:[—–]|--)\s")
 _DANGLING = re.compile(
     r"\b(?:a|an|the|about|just|shortly|soon|only|even|long|right|immediately|days?|weeks?|"
-    r"months?|years?|hours?|minutes?|moments?|decades?|not|than|so|such|same|well|much)$",
+    r"months?|years?|hours?|minutes?|moments?|decades?|century|centuries|not|than|so|such|"
+    r"same|well|much)$",
     re.IGNORECASE,
+)
+_OPEN_BETWEEN = re.compile(r"\bbetween\s(?!.*(?:\band\b|&)).*$", re.IGNORECASE)
+#: Before a bare " as ", words after which "as" is a preposition, not a new clause.
+_AS_PREPOSITION = re.compile(
+    r"(?:[a-z]{2,}(?:ed|ing|en)|known|such|seen|[)\]]|"
+    r"\b(?!(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b)[A-Z][\w.’'-]*)$"
 )
 
 
 def trim(sentence: str, max_words: int) -> str | None:
     """The sentence cut after its main clause (<= ``max_words``), or None when it cannot be
     cut safely: the tail must hold no speaker and no quote, the head must be balanced and
-    have at least 10 words."""
+    have at least 10 words, and must not end inside an aside, "between ... and ..." or a
+    dangling phrase ("more than a century"), nor before a preposition "as"."""
     best = None
     for m in _TRIM_AT.finditer(sentence):
         head = sentence[: m.start()].rstrip(" ,;")
@@ -694,12 +714,101 @@ def trim(sentence: str, max_words: int) -> str | None:
             break
         if n < 10 or attributed(tail) or _QUOTED.search(tail) or any(q in tail for q in '"“”'):
             continue
-        if not _balanced(head) or _PRONOUN_START.match(head) or _DANGLING.search(head):
+        if m.group(0) == " as " and _AS_PREPOSITION.search(head):
+            continue  # "worked as", "presenting as", "Price (R., Ga.) as": no clause follows
+        if _OPEN_BETWEEN.search(head):
+            continue  # "a standoff between the senators[, who ..., and the majority]"
+        if _DASH.match(tail) and _DASH.search(tail, 3):
+            continue  # the dash opens an aside: what comes before it is no clause
+        if len(_DASH.findall(head)) % 2:
+            continue  # an aside opened and not closed
+        last = head.rsplit(None, 1)[-1]  # (the last word only: a search of the head is slow)
+        if not _balanced(head) or _PRONOUN_START.match(head) or _DANGLING.search(last):
             continue
         best = head
     if best is None:
         return None
     return best.rstrip(".") + "."
+
+
+#: Asides a sentence reads the same without: a parenthesis ("(D-Calif.)"), a pair of dashes,
+#: a non-restrictive clause between commas (", who ... ,").
+#: A word that looks like a verb ("is", "resigned", "faces").
+_VERBISH = (
+    r"(?:is|was|are|were|has|had|have|will|would|could|can|may|might|must|should|did|does|"
+    r"[a-z]{2,}ed|(?!this\b|thus\b|plus\b)[a-z]{2,}[^s\W]s)\b"
+)
+_ASIDE = re.compile(
+    r"\s\([^()]{1,80}\)(?=[\s,.;:])"
+    r"|\s(?:[—–]|--)\s[^—–]{1,160}?\s(?:[—–]|--)(?=\s)"
+    r"|,\s(?:which|who|whose)\s[^,;:]{1,160}?,(?=\s" + _VERBISH + ")"  # "Ana, who ..., is"
+)
+_VERB_NEXT = re.compile(r"\s*" + _VERBISH)
+_QUOTE_CHARS = '"“”«»„'
+
+
+def _asides(sentence: str) -> list[tuple[int, int]]:
+    """Spans of the asides that can go: no speaker and no quote in them."""
+    out = []
+    for m in _ASIDE.finditer(sentence):
+        aside = m.group(0)
+        if attributed(aside) or any(q in aside for q in _QUOTE_CHARS):
+            continue
+        before = sentence[: m.start()].split()
+        if aside[0] == "," and not (before and before[-1][:1].isupper()):
+            continue  # a clause between commas goes only after a name
+        out.append(m.span())
+    return out
+
+
+_INTRO = re.compile(
+    r"(?:In|On|At|After|Before|Despite|Amid|During|Since|With|Without|Following|Under|"
+    r"Over|Through|While|When|Although|Though|Because|If|As)\s"
+)
+
+
+def shorten(sentence: str, max_words: int, longest: int | None = None) -> str | None:
+    """The sentence in at most ``max_words`` words (else, when ``longest`` is given, in at
+    most ``longest``), keeping its speaker, or None: asides left out (:data:`_ASIDE`), or cut
+    after its main clause (:func:`trim`), or both; the longest such version wins."""
+    n = len(sentence.split())
+    limits = [max_words] if longest is None else [max_words, longest]
+    if n <= max(limits):
+        if n <= max_words:
+            return sentence
+        limits = [max_words]  # the whole sentence is the fallback
+    spans = _asides(sentence)
+    brackets = [sp for sp in spans if sentence[sp[0] + 1] == "("]
+    groups = [brackets] if brackets else []  # party tags and the like: all or none
+    groups += [[sp] for sp in spans if sp not in brackets][:3]
+    shorter = []  # the sentence without some of its asides
+    for mask in range(1, 1 << len(groups)):
+        text, last = [], 0
+        chosen = sorted(sp for k, g in enumerate(groups) if mask >> k & 1 for sp in g)
+        for a, b in chosen:
+            text.append(sentence[last:a])
+            if (
+                sentence[a + 1] in "—–-"
+                and _INTRO.match(sentence)
+                and "," not in sentence[:a]
+                and not _VERB_NEXT.match(sentence, b)
+            ):
+                text.append(",")  # "On the third night — ... — the former president"
+            last = b
+        text.append(sentence[last:])
+        short = "".join(text)
+        if len(short.split()) >= 10 and _balanced(short):
+            shorter.append(short)
+    for limit in limits:
+        options = [cut] if (cut := trim(sentence, limit)) else []
+        for short in shorter:
+            if len(short.split()) <= limit:
+                options.append(short)
+            elif cut := trim(short, limit):
+                options.append(cut)
+        if options:
+            return max(options, key=lambda t: (len(t.split()), -options.index(t)))
+    return sentence if n <= max(max_words, longest or 0) else None
 
 
 # ---------------------------------------------------------------------------------------------
