@@ -25,8 +25,10 @@ page is read once, then 1 s to settle): the floor again, then story pages (then,
 another restart, API stories) asked for each in turn, none twice, with no warm-up, so every
 response comes from the database (a warning says if a run got through all the stories).
 Before measuring, the real publish stage (``newsloom.web.publish``) renders every story's page
-and API story ahead, as ``newsloom run`` does after writing pages; ``--unpublished`` drops
-those renderings instead, so every first request is built from the story's data. Figures are
+and API story ahead, as ``newsloom run`` does after writing pages (and again after the
+changing-stories route, for the stories it changed, as the pipeline's next round would);
+``--unpublished`` drops those renderings instead, so every first request is built from the
+story's data. Figures are
 the median over the rounds; each route's rate is also given as a ratio to the floor of the
 same round.
 
@@ -555,6 +557,8 @@ def main() -> int:
                 with _churn(db, len(ids)) if mode == "churn" else contextlib.nullcontext():
                     seconds = args.fresh_duration if mode == "fresh" else args.duration
                     res = wrk(url, args.connections, seconds, script)
+                if mode == "churn" and not args.unpublished:
+                    _publish(db, drop=False)  # the pipeline's next round publishes them
                 if mode == "fresh" and res["requests"] > len(ids):
                     print(f"warning: {name} asked for some stories twice", file=sys.stderr)
                 runs[name].append(res)
