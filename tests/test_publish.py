@@ -10,14 +10,12 @@ both are run.
 from __future__ import annotations
 
 import gzip
-import json
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
-from test_web import Client, _fill, _story_ids
+from test_web import Client, _fill, _story_ids, new_revision
 
 from newsloom.model import Source
-from newsloom.store import pages as store_pages
 from newsloom.store import renderings
 from newsloom.store import sources as store_sources
 from newsloom.store import stories as store_stories
@@ -48,21 +46,6 @@ def _tamper(engine, short_id: str, kind: str, body: bytes) -> None:
             update(story_renderings)
             .where(story_renderings.c.story_id == story_id, story_renderings.c.kind == kind)
             .values(body=gzip.compress(body))
-        )
-
-
-def _new_revision(engine, short_id: str, headline: str) -> None:
-    with transaction(engine) as conn:
-        story_id, _ = store_stories.resolve(conn, short_id)
-        page = json.loads(store_pages.latest_row(conn, story_id).page)
-        page["headline"] = headline
-        store_pages.save_page(
-            conn,
-            story_id,
-            page,
-            written_at=datetime.now(UTC),
-            articles_digest="x",
-            content_digest=headline,
         )
 
 
@@ -115,7 +98,7 @@ def test_kept_renderings_are_served_only_while_current(engine, db_settings, tmp_
     assert _get(settings, engine, f"/api/v1/stories/{sid}").json() == {"kept": True}
 
     # ... and never once the story has a new page revision
-    _new_revision(engine, sid, "A newer headline for this story")
+    new_revision(engine, sid, "A newer headline for this story")
     assert "A newer headline for this story" in _get(settings, engine, f"/t/{sid}").text
     assert "newer headline" in _get(settings, engine, f"/api/v1/stories/{sid}").text
     later = datetime.now(UTC)

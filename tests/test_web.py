@@ -242,19 +242,14 @@ def test_story_without_complete_page_is_not_listed(site):
     client, _settings, engine = site
     sid = _story_ids(engine)[0]
     assert f'href="/t/{sid}"' in client.get("/").text
-    with transaction(engine) as conn:
-        story_id, _ = store_stories.resolve(conn, sid)
-        page = json.loads(store_pages.latest_row(conn, story_id).page)
-        page.update(status="not_enough_material", status_reason="covered by 1 outlet(s)")
-        page.update(highlights=[], story=[])
-        store_pages.save_page(
-            conn,
-            story_id,
-            page,
-            written_at=datetime.now(UTC),
-            articles_digest="x",
-            content_digest="z",
-        )
+    new_revision(
+        engine,
+        sid,
+        status="not_enough_material",
+        status_reason="covered by 1 outlet(s)",
+        highlights=[],
+        story=[],
+    )
     assert f'href="/t/{sid}"' not in client.get("/").text
     assert sid not in {s["id"] for s in client.get("/api/v1/stories").json()["stories"]}
     r = client.get(f"/t/{sid}")  # still reachable, and says why it is thin
@@ -297,6 +292,24 @@ def test_merged_story_redirects_permanently(site):
     assert gone in client.get(f"/t/{survivor}").text  # "also reached as"
 
 
+def new_revision(engine, short_id: str, headline: str | None = None, **changes) -> None:
+    """A new revision of a story's page: the last one with ``headline`` and ``changes``."""
+    if headline is not None:
+        changes["headline"] = headline
+    with transaction(engine) as conn:
+        story_id, _ = store_stories.resolve(conn, short_id)
+        page = json.loads(store_pages.latest_row(conn, story_id).page)
+        page.update(changes)
+        store_pages.save_page(
+            conn,
+            story_id,
+            page,
+            written_at=datetime.now(UTC),
+            articles_digest="x",
+            content_digest=repr(sorted(changes.items())),
+        )
+
+
 # issue 5: story pages are kept by what they show, not by the whole database's version
 def test_story_renderings_follow_their_own_changes_only(site):
     _client, settings, engine = site
@@ -309,29 +322,15 @@ def test_story_renderings_follow_their_own_changes_only(site):
         api = client.get(f"/api/v1/stories/{sid}").json()
         assert len(kept) == 2
 
-        def new_revision(short_id: str, headline: str) -> None:
-            with transaction(engine) as conn:
-                story_id, _ = store_stories.resolve(conn, short_id)
-                page = json.loads(store_pages.latest_row(conn, story_id).page)
-                page["headline"] = headline
-                store_pages.save_page(
-                    conn,
-                    story_id,
-                    page,
-                    written_at=datetime.now(UTC),
-                    articles_digest="x",
-                    content_digest=headline,
-                )
-
         # another story changes: the data version moves on, this page is not rendered again
-        new_revision(other, "Another story's new headline")
+        new_revision(engine, other, "Another story's new headline")
         assert "Another story&#39;s new headline" in client.get(f"/t/{other}").text
         again = client.get(f"/t/{sid}")
         assert again.headers["etag"] == first.headers["etag"] and again.text == first.text
         assert len(kept) == 3  # only the other story's page was rendered
 
         # its own new revision shows at once, on the page and in the API
-        new_revision(sid, "A headline of its own")
+        new_revision(engine, sid, "A headline of its own")
         assert "A headline of its own" in client.get(f"/t/{sid}").text
         fresh = client.get(f"/api/v1/stories/{sid}").json()
         assert fresh["revision"] == api["revision"] + 1
