@@ -306,7 +306,7 @@ def new_revision(engine, short_id: str, headline: str | None = None, **changes) 
             page,
             written_at=datetime.now(UTC),
             articles_digest="x",
-            content_digest=repr(sorted(changes.items())),
+            content_digest=hashlib.sha1(repr(sorted(changes.items())).encode()).hexdigest(),
         )
 
 
