@@ -91,11 +91,15 @@ def local_reader(engine: Engine) -> Callable[[str, str, str], Kept | None]:
     70: the site's busiest read, done on the event loop's thread). One thread only."""
     compiled = _BY_SHORT_ID.compile(dialect=engine.dialect)
     sql, order = str(compiled), compiled.positiontup
-    raw = engine.raw_connection()  # held for the reader's life: it is this thread's
+    # a connection of its own, outside the engine's pool (it lives as long as the reader)
+    cargs, cparams = engine.dialect.create_connect_args(engine.url)
+    raw = engine.dialect.dbapi.connect(*cargs, **cparams)
+    raw.execute("PRAGMA query_only=ON")
+    raw.execute("PRAGMA busy_timeout=30000")
 
     def read(short_id: str, kind: str, version: str) -> Kept | None:
         params = {"sid": short_id, "kind": kind}
-        row = raw.cursor().execute(sql, [params[k] for k in order]).fetchone()
+        row = raw.execute(sql, [params[k] for k in order]).fetchone()
         if row is None or row[8] is not None:  # none, or merged away
             return None
         if not is_current(row[3:8], (*row[9:13], version)):

@@ -316,7 +316,11 @@ class Site:
         self.settings = settings
         self.engine = engine
         #: A database in a local file (SQLite): a one-row read is cheaper than a thread.
-        self.local = engine.dialect.name == "sqlite"
+        self.local = engine.dialect.name == "sqlite" and engine.url.database not in (
+            None,
+            "",
+            ":memory:",
+        )
         self._thread = threading.local()  # the FastPath's own reader of kept renderings
         self.recheck_seconds = recheck_seconds
         self.cache = ResponseCache(max_entries=32768, max_bytes=CACHE_BYTES)
@@ -400,10 +404,14 @@ class Site:
                 sid = path[len(prefix) :]
                 if not _SHORT_ID.fullmatch(sid):
                     return None
-                read = getattr(self._thread, "read_kept", None)
-                if read is None:
-                    read = self._thread.read_kept = renderings.local_reader(self.engine)
-                row = read(sid, kind, RENDER_VERSION)
+                try:
+                    read = getattr(self._thread, "read_kept", None)
+                    if read is None:
+                        read = self._thread.read_kept = renderings.local_reader(self.engine)
+                    row = read(sid, kind, RENDER_VERSION)
+                except Exception:  # e.g. a database not migrated yet: the app will say
+                    log.debug("kept rendering not read path=%s", path, exc_info=True)
+                    return None
                 return None if row is None else Rendered.kept(row, MEDIA_TYPES[kind])
         return None
 
