@@ -24,7 +24,7 @@ from ..model import Source
 from ..store import sources as store_sources
 from ..store.db import transaction
 from . import queries
-from .http import Forbidden, Rendered, Site, Unauthorized, cached, site_of
+from .http import Forbidden, Rendered, Unauthorized, cached, site_of
 from .pages import moved
 from .search import search
 
@@ -230,7 +230,7 @@ async def get_story(request: Request, sid: str) -> Response:
             conn, "api", ref, lambda: render_story(queries.story_view(conn, ref))
         )
 
-    return await cached(request, ("api-story", sid), build, kept=Site.kept_story("api", sid))
+    return await cached(request, ("api-story", sid), build)
 
 
 @router.get("/articles", responses={200: {"model": ArticleList}, **ERRORS})

@@ -182,7 +182,7 @@ class Rendered:
     def respond(self, request: Request) -> Response:
         if self.status == 200 and not_modified(request, self.etag, self.last_modified):
             return Prepared(b"", 304, list(self._raw("304")))
-        headers = self._raw("304")  # builds the header lists
+        self._raw("304")  # builds the header lists
         if "gzip" in self._headers and "gzip" in request.headers.get("accept-encoding", ""):
             return Prepared(self._gz, self.status, list(self._headers["gzip"]))
         headers = self._raw("plain")
@@ -285,8 +285,10 @@ class FastPath:
     """Answers a GET that was answered before, for the same data, straight from the cache.
 
     A plain ASGI middleware in front of the router: a hit costs no routing, no parameter
-    parsing and no database work. Misses (and everything else) go on to the app, whose views
-    fill the cache through :func:`cached`.
+    parsing and no database work. On SQLite it also answers a story page or API story not
+    asked for before from its current kept rendering (:meth:`Site.kept_response`, one row).
+    Misses (and everything else) go on to the app, whose views fill the cache through
+    :func:`cached`.
     """
 
     def __init__(self, app: ASGIApp, site: Site):
@@ -384,15 +386,9 @@ class Site:
         except Exception:  # the first request will try again and report it
             log.warning("web warm-up failed", exc_info=True)
 
-    def build(
-        self,
-        fn: Callable[[Connection], Rendered],
-        kept: Callable[[Connection], Rendered | None] | None = None,
-    ) -> Rendered:
+    def build(self, fn: Callable[[Connection], Rendered]) -> Rendered:
         with self.engine.connect() as conn:
-            item = kept(conn) if kept is not None and not self.local else None
-            if item is None:
-                item = fn(conn)
+            item = fn(conn)
         return item.pack()  # compress and build the headers once, here in the worker thread
 
     def kept_response(self, path: str) -> Rendered | None:
@@ -414,16 +410,6 @@ class Site:
                     return None
                 return None if row is None else Rendered.kept(row, MEDIA_TYPES[kind])
         return None
-
-    @staticmethod
-    def kept_story(kind: str, short_id: str) -> Callable[[Connection], Rendered | None]:
-        """Reads the current rendering of a story kept by ``web.publish``, or None."""
-
-        def read(conn: Connection) -> Rendered | None:
-            kept = renderings.current(conn, short_id, kind, RENDER_VERSION)
-            return None if kept is None else Rendered.kept(kept, MEDIA_TYPES[kind])
-
-        return read
 
     def story(
         self,
@@ -460,15 +446,12 @@ async def cached(
     *,
     depends: tuple[str, ...] = ("pages",),
     per_minute: bool = False,
-    kept: Callable[[Connection], Rendered | None] | None = None,
 ) -> Response:
     """The response for ``key``: from the cache, or built in a worker thread and kept.
 
     ``depends`` names the data the response shows (see ``queries.data_version``): it is
     rebuilt when that changes. ``per_minute`` views show relative times ("2 h ago") and are
-    rebuilt every minute too. ``kept`` reads a response rendered ahead (``web.publish``) in
-    one query, or None; ``build`` runs only when it finds nothing. (On SQLite the
-    :class:`FastPath` has looked for a kept story already.)
+    rebuilt every minute too.
     """
     site = site_of(request)
     await site.sync()
@@ -479,7 +462,7 @@ async def cached(
         async with site.builders:  # a few builds at a time, first come first served
             item = site.cache.get(full)  # built while this request waited?
             if item is None:
-                item = await run_in_threadpool(site.build, build, kept)
+                item = await run_in_threadpool(site.build, build)
                 site.cache.put(full, item)
     site.raw.put(_raw_key(request.scope), RawEntry(item, depends, version, minute))
     return item.respond(request)

@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import Connection
 
 from . import queries
-from .http import MEDIA_TYPES, Rendered, Site, cached, site_of
+from .http import MEDIA_TYPES, Rendered, cached, site_of
 from .search import search
 from .templating import clean, host, language_name, safe_url
 
@@ -122,7 +122,7 @@ async def story(request: Request, sid: str) -> Response:
             conn, "page", ref, lambda: render_story(env, queries.story_view(conn, ref))
         )
 
-    return await cached(request, ("story", sid), build, kept=Site.kept_story("page", sid))
+    return await cached(request, ("story", sid), build)
 
 
 def moved(location: str) -> Rendered:

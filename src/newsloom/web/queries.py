@@ -177,14 +177,7 @@ class Front:
     def _refresh(self, conn: Connection, now: datetime) -> None:
         rows = conn.execute(
             select(
-                stories.c.id,
-                stories.c.short_id,
-                stories.c.first_seen,
-                stories.c.last_article,
-                stories.c.updated,
-                stories.c.article_count,
-                stories.c.outlet_count,
-                stories.c.country_count,
+                *STORY_COLUMNS,
                 story_pages.c.id.label("page_id"),
                 story_pages.c.revision,
                 story_pages.c.written_at,
