@@ -16,12 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from jinja2 import Environment
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 
-from ..errors import NotFound
 from ..store import renderings
 from ..store.db import transaction
-from ..store.schema import stories
 from . import api, pages, queries
 from .http import RENDER_VERSION, Rendered, made_from
 from .templating import make_environment
@@ -47,16 +45,8 @@ def render(kind: str, env: Environment, conn: Connection, ref: queries.StoryRef)
 
 def publish_story(conn: Connection, env: Environment, story_id: int) -> bool:
     """Render a live story's page and API story and keep them; False if it is gone."""
-    short_id = conn.execute(
-        select(stories.c.short_id).where(stories.c.id == story_id)
-    ).scalar_one_or_none()
-    if short_id is None:
-        return False
-    try:
-        ref = queries.story_ref(conn, short_id)
-    except NotFound:
-        return False
-    if ref.moved or not ref.revisions or not ref.row.n:  # merged away, no page, no articles
+    ref = queries.live_story_ref(conn, story_id)
+    if ref is None or not ref.revisions or not ref.row.n:  # gone, no page, no articles
         return False
     now = datetime.now(UTC)
     for kind in renderings.KINDS:

@@ -487,9 +487,20 @@ def story_ref(conn: Connection, sid: str) -> StoryRef:
     Raises:
         NotFound: no story has this id.
     """
-    row = _resolve_row(conn, sid)
+    return _ref(conn, sid, _resolve_row(conn, sid))
+
+
+def live_story_ref(conn: Connection, story_id: int) -> StoryRef | None:
+    """:func:`story_ref` by the story's row id, or None when it is gone or merged away."""
+    row = conn.execute(_STORY_BY_ID, {"story_id": story_id}).first()
+    if row is None or row.merged_into is not None:
+        return None
+    return _ref(conn, row.short_id, row)
+
+
+def _ref(conn: Connection, requested_id: str, row) -> StoryRef:
     revisions = conn.execute(_REVISIONS, {"story_id": row.id}).all()
-    return StoryRef(sid, row, tuple(revisions), tuple(merged_ids(conn, row.id)))
+    return StoryRef(requested_id, row, tuple(revisions), tuple(merged_ids(conn, row.id)))
 
 
 def story_view(conn: Connection, ref: StoryRef) -> StoryView:
