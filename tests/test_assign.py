@@ -9,7 +9,14 @@ import pytest
 
 from newsloom.cluster.assign import ClusterParams, Item, StoryAssigner
 from newsloom.cluster.embed import USEEmbedder, article_text
-from newsloom.cluster.text import DocFreq, guess_language, key_terms, tokens, weighted
+from newsloom.cluster.text import (
+    DocFreq,
+    guess_language,
+    key_terms,
+    tokens,
+    weekdays,
+    weighted,
+)
 
 T0 = datetime(2026, 3, 4, 8, 0, tzinfo=UTC)
 
@@ -77,6 +84,25 @@ ARTICLES = {
         "The Bank of Ostrava kept its main interest rate at 4 percent on Tuesday, saying "
         "inflation had eased to 2.8 percent but wages were still rising fast. Governor Pavel "
         "Lindqvist said the next move could be a cut if prices kept slowing.",
+    ),
+    "march_sat": (
+        "Thousands march in Castelbrook against the sea wall plan",
+        "About 5,000 people marched through the centre of Castelbrook on Saturday against the "
+        "council's plan for a sea wall along the harbour, organisers from the Save Our Shore "
+        "group said. The march ended outside the town hall, where local fishermen spoke "
+        "against the project.",
+    ),
+    "march_tue": (
+        "Students walk out of class to march against Castelbrook sea wall",
+        "Hundreds of students left their classes in Castelbrook on Tuesday and marched to the "
+        "town hall to oppose the harbour sea wall, which they said would destroy the town's "
+        "beach. Police said the march was peaceful.",
+    ),
+    "march_followup": (
+        "Castelbrook council to review sea wall plan after students march",
+        "Castelbrook's council said on Wednesday that it would review its plan for a harbour "
+        "sea wall, a day after hundreds of students walked out of their classes and marched to "
+        "the town hall to oppose it.",
     ),
     "cup": (
         "Harbour City win the Coastal Cup after extra time",
@@ -152,6 +178,22 @@ def test_translations_join_the_story(vectors):
     assert out[2].story == 1 and out[3].story == 1
     assert "other language" in out[2].reason
     assert out[1].new_story
+
+
+def test_reports_published_together_that_date_different_days_stay_apart(vectors):
+    # the same kind of event on two days (a slow feed delivers Saturday's march with
+    # Tuesday's): the days they name keep them apart; without that signal they merge
+    together = [item(vectors, "march_sat", 1), item(vectors, "march_tue", 2, 0.5)]
+    _, out = run(together)
+    assert out[1].new_story
+    _, blind = run(together, ClusterParams(w_days=0.0))
+    assert blind[1].story == 1
+
+
+def test_a_next_day_follow_up_naming_a_later_day_joins(vectors):
+    # published more than days_hours later, other days named are the story moving on
+    _, out = run([item(vectors, "march_tue", 1), item(vectors, "march_followup", 2, 26)])
+    assert out[1].story == 1 and not out[1].new_story
 
 
 def test_a_syndicated_copy_joins_its_original(vectors):
@@ -302,6 +344,17 @@ def test_acronyms_and_shortened_thousands_match_their_long_forms():
     assert tokens("a 5Kg parcel, 10km away") == ["5", "kg", "parcel", "10", "km", "away"]
     assert "266000" in key_terms("US employers added just 266K jobs", "Hiring slowed in April.")
     assert "us" in key_terms("Jobless claims fall", "The US Labor Department said on Thursday.")
+
+
+def test_weekdays_named_in_four_languages():
+    assert weekdays("The Senate voted 52-48 on Thursday; the House follows next Monday.") == {
+        3,
+        0,
+    }
+    assert weekdays(ARTICLES["flood_de"][1]) == weekdays(ARTICLES["flood_es"][1]) == {1}
+    assert weekdays("Le vote aura lieu samedi ou dimanche") == {5, 6}
+    assert weekdays("Candidates look to Super Tuesday after Black Friday sales") == set()
+    assert weekdays("No day here") == frozenset()
 
 
 def test_guess_language():

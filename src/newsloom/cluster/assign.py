@@ -11,7 +11,15 @@ How an article is placed (``StoryAssigner.add``):
    articles in the window, raised to ``idf_power`` so that rare terms count more)
    + ``w_title`` x TF-IDF cosine of the headlines
    + ``w_ents`` x IDF-weighted cosine of names, acronyms and numbers (``text.key_terms``)
-   - ``w_time`` x hours apart / ``window_hours``.
+   - ``w_time`` x hours apart / ``window_hours``
+   - ``w_days`` when both articles name days of the week (``text.weekdays``, in the title and
+   the first ``days_words`` words) and share none: reports published together that date
+   their events on different days are about different events of one kind (this week's
+   jobless claims and last week's, the House vote and the Senate vote). Adjacent days count
+   ``w_days_adjacent`` of that (reports straddle midnight), and the penalty fades to nothing
+   as the publication times grow ``days_hours`` apart (a follow-up names a later day and is
+   still the story). Backgrounds leave it out (``days_in_background``): a look-alike from
+   another day still shows that the neighbourhood is crowded.
    Across languages (declared, or guessed for en/de/es/fr) lexical signals mean nothing, so
    no pair score is formed: a story whose recent members are all in other languages is judged
    on the embedding alone (average cosine less the time penalty, against ``cross_threshold``).
@@ -58,7 +66,16 @@ from datetime import datetime
 import numpy as np
 
 from .index import WindowIndex
-from .text import DocFreq, cosine, guess_language, key_terms, sublinear, tokens, weighted
+from .text import (
+    DocFreq,
+    cosine,
+    guess_language,
+    key_terms,
+    sublinear,
+    tokens,
+    weekdays,
+    weighted,
+)
 
 
 @dataclass
@@ -82,6 +99,18 @@ class ClusterParams:
     idf_power: float = 2.0
     #: Pair score lost when two articles are a whole window apart (linear in the hours).
     w_time: float = 0.8
+    #: Pair score lost when both articles name days of the week and no day is in common
+    #: (``w_days_adjacent`` x that when the nearest two days named are next to each other).
+    w_days: float = 0.9
+    w_days_adjacent: float = 0.5
+    #: The days penalty fades to nothing as two articles' publication times grow this far
+    #: apart (hours): reports published together that date different days describe
+    #: different events; a follow-up the next day names a later day and is the same story.
+    days_hours: float = 24.0
+    #: Words of body text searched for day names (after the title): the lead dates the event.
+    days_words: int = 80
+    #: Whether the backgrounds count the days penalty too.
+    days_in_background: bool = False
     #: Share of the average link (vs. the single best member) in a story score.
     average_share: float = 1.0
     #: Mean embedding cosine to the story's recent members below which nothing joins.
@@ -143,6 +172,7 @@ class _Doc:
     words: dict[str, float]  # sublinear tf of title + lead tokens
     title: dict[str, float]  # sublinear tf of title tokens
     names: list[str]  # key terms
+    days: frozenset[int]  # weekdays named in title + lead
     lang: str | None
 
 
@@ -287,6 +317,7 @@ class StoryAssigner:
             words=sublinear(Counter(tokens(f"{title}\n{body}"))),
             title=sublinear(Counter(tokens(title))),
             names=key_terms(title, body),
+            days=weekdays(f"{title}\n{' '.join(body.split()[: p.days_words])}"),
             lang=lang or None,
         )
 
@@ -372,13 +403,25 @@ class StoryAssigner:
             self._pcache[key] = got
         return got
 
-    def _pair(self, a: _Doc, b: _Doc) -> float | None:
+    def _penalty(self, a: _Doc, b: _Doc, days: bool = True) -> float:
+        """What time takes off a pair score: hours apart, and days named with none shared."""
+        p = self.params
+        penalty = p.w_time * abs(a.ts - b.ts) / 3600.0 / p.window_hours
+        if days and p.w_days and a.days and b.days and not (a.days & b.days):
+            apart = abs(a.ts - b.ts) / 3600.0
+            if apart < p.days_hours:
+                gap = min(min((x - y) % 7, (y - x) % 7) for x in a.days for y in b.days)
+                share = 1.0 if gap >= 2 else p.w_days_adjacent
+                penalty += p.w_days * share * (1.0 - apart / p.days_hours)
+        return penalty
+
+    def _pair(self, a: _Doc, b: _Doc, days: bool = True) -> float | None:
         """The pair score (see the module docstring); None across languages."""
         p = self.params
         vec, lex, title, names = self._signals(a, b)
         if lex < 0:
             return None
-        penalty = p.w_time * abs(a.ts - b.ts) / 3600.0 / p.window_hours
+        penalty = self._penalty(a, b, days)
         return vec + p.w_lex * lex + p.w_title * title + p.w_ents * names - penalty
 
     def _link(self, pairs: list[float]) -> float:
@@ -387,9 +430,7 @@ class StoryAssigner:
 
     def _cross(self, a: _Doc, b: _Doc) -> float:
         """Embedding cosine of two articles, less the time penalty (for other languages)."""
-        p = self.params
-        penalty = p.w_time * abs(a.ts - b.ts) / 3600.0 / p.window_hours
-        return self._signals(a, b)[0] - penalty
+        return self._signals(a, b)[0] - self._penalty(a, b)
 
     # --- backgrounds ------------------------------------------------------------------------
 
@@ -398,7 +439,7 @@ class StoryAssigner:
         outside the stories ``exclude``."""
         p = self.params
         pairs = (
-            self._pair(doc, self._docs[a])
+            self._pair(doc, self._docs[a], days=self.params.days_in_background)
             for a in near
             if a != doc.id and self._story_of[a] not in exclude
         )

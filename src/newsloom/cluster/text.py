@@ -337,3 +337,38 @@ def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
     return sum(w * b[t] for t, w in a.items() if t in b)
+
+
+# Day names in the languages the stop lists cover, Monday = 0.
+_DAY_NAMES = {
+    0: ("monday", "montag", "lunes", "lundi"),
+    1: ("tuesday", "dienstag", "martes", "mardi"),
+    2: ("wednesday", "mittwoch", "miércoles", "miercoles", "mercredi"),
+    3: ("thursday", "donnerstag", "jueves", "jeudi"),
+    4: ("friday", "freitag", "viernes", "vendredi"),
+    5: ("saturday", "samstag", "sonnabend", "sábado", "sabado", "samedi"),
+    6: ("sunday", "sonntag", "domingo", "dimanche"),
+}
+_DAY_OF = {name: day for day, names in _DAY_NAMES.items() for name in names}
+_DAY = re.compile(r"\b(\w+\s+)?(" + "|".join(_DAY_OF) + r")\b", re.IGNORECASE | re.UNICODE)
+#: Words that make a day name part of a name, not a date: Super Tuesday, Black Friday.
+_NOT_A_DATE = frozenset(
+    "super black good ash cyber bloody easter palm giving holy small plastic".split()
+)
+
+
+def weekdays(text: str) -> frozenset[int]:
+    """The days of the week a text names (Monday = 0), in English, German, Spanish or French.
+
+    News reports date their events by weekday ("the Senate voted 52-48 on Thursday"), so two
+    reports that each name days, none in common, are most likely about different events of
+    the same kind (this week's jobless claims and last week's). Named days such as Super
+    Tuesday or Black Friday do not count.
+    """
+    out = set()
+    for m in _DAY.finditer(text or ""):
+        before = (m.group(1) or "").strip().lower()
+        if before in _NOT_A_DATE:
+            continue
+        out.add(_DAY_OF[m.group(2).lower()])
+    return frozenset(out)
