@@ -186,6 +186,7 @@ def test_reports_published_together_that_date_different_days_stay_apart(vectors)
     together = [item(vectors, "march_sat", 1), item(vectors, "march_tue", 2, 0.5)]
     _, out = run(together)
     assert out[1].new_story
+    assert "other-days=1" in out[1].reason  # the decision says why
     _, blind = run(together, ClusterParams(w_days=0.0))
     assert blind[1].story == 1
 

@@ -19,7 +19,8 @@ How an article is placed (``StoryAssigner.add``):
    ``w_days_adjacent`` of that (reports straddle midnight), and the penalty fades to nothing
    as the publication times grow ``days_hours`` apart (a follow-up names a later day and is
    still the story). Backgrounds leave it out (``days_in_background``): a look-alike from
-   another day still shows that the neighbourhood is crowded.
+   another day still shows that the neighbourhood is crowded. A decision's reason counts the
+   story's recent members it applied to (``other-days=N``).
    Across languages (declared, or guessed for en/de/es/fr) lexical signals mean nothing, so
    no pair score is formed: a story whose recent members are all in other languages is judged
    on the embedding alone (average cosine less the time penalty, against ``cross_threshold``).
@@ -204,13 +205,15 @@ class _Score:
     title: float
     shared: int  # names shared with the story
     cross: bool
+    days_apart: int = 0  # recent members dated on other days (the days penalty applied)
 
     def describe(self) -> str:
         if self.cross:
             return f"vec={self.vec:.2f} (other language) bg={self.background:.2f}"
+        days = f" other-days={self.days_apart}" if self.days_apart else ""
         return (
-            f"vec={self.vec:.2f} lex={self.lex:.2f} title={self.title:.2f} ents={self.shared} "
-            f"score={self.score:.2f} bg={self.background:.2f}"
+            f"vec={self.vec:.2f} lex={self.lex:.2f} title={self.title:.2f} ents={self.shared}"
+            f"{days} score={self.score:.2f} bg={self.background:.2f}"
         )
 
 
@@ -403,16 +406,23 @@ class StoryAssigner:
             self._pcache[key] = got
         return got
 
+    def _other_days(self, a: _Doc, b: _Doc) -> bool:
+        """Whether the days penalty applies to this pair (both name days, none shared, and
+        they were published less than ``days_hours`` apart)."""
+        p = self.params
+        if not (p.w_days and a.days and b.days) or a.days & b.days:
+            return False
+        return abs(a.ts - b.ts) / 3600.0 < p.days_hours
+
     def _penalty(self, a: _Doc, b: _Doc, days: bool = True) -> float:
         """What time takes off a pair score: hours apart, and days named with none shared."""
         p = self.params
         penalty = p.w_time * abs(a.ts - b.ts) / 3600.0 / p.window_hours
-        if days and p.w_days and a.days and b.days and not (a.days & b.days):
+        if days and self._other_days(a, b):
             apart = abs(a.ts - b.ts) / 3600.0
-            if apart < p.days_hours:
-                gap = min(min((x - y) % 7, (y - x) % 7) for x in a.days for y in b.days)
-                share = 1.0 if gap >= 2 else p.w_days_adjacent
-                penalty += p.w_days * share * (1.0 - apart / p.days_hours)
+            gap = min(min((x - y) % 7, (y - x) % 7) for x in a.days for y in b.days)
+            share = 1.0 if gap >= 2 else p.w_days_adjacent
+            penalty += p.w_days * share * (1.0 - apart / p.days_hours)
         return penalty
 
     def _pair(self, a: _Doc, b: _Doc, days: bool = True) -> float | None:
@@ -483,13 +493,14 @@ class StoryAssigner:
             shared = sum(1 for n in doc.names if n in names)
             if pairs:
                 link = self._link(pairs)
-                raw.append((link, key, vec, lex, title, shared, False))
+                apart = sum(1 for d in recent if self._other_days(doc, d))
+                raw.append((link, key, vec, lex, title, shared, False, apart))
             else:  # the story is in other languages only: the embedding alone decides
                 cross = self._link([self._cross(doc, d) for d in recent])
-                raw.append((cross, key, vec, 0.0, 0.0, shared, True))
+                raw.append((cross, key, vec, 0.0, 0.0, shared, True, 0))
         same_lang = sorted((r for r in raw if not r[6]), key=lambda r: (-r[0], r[1]))
         out = []
-        for rank, (score, key, vec, lex, title, shared, _) in enumerate(same_lang):
+        for rank, (score, key, vec, lex, title, shared, _, apart) in enumerate(same_lang):
             exclude = frozenset((key,))
             bg_doc = self._background_of(doc, exclude, near)
             if rank < p.background_stories:
@@ -501,8 +512,10 @@ class StoryAssigner:
             margin = score - background - p.join_threshold
             if vec < p.min_average:
                 margin = min(margin, vec - p.min_average)
-            out.append(_Score(key, score, margin, background, vec, lex, title, shared, False))
-        for score, key, vec, _lex, _title, shared, cross in raw:
+            out.append(
+                _Score(key, score, margin, background, vec, lex, title, shared, False, apart)
+            )
+        for score, key, vec, _lex, _title, shared, cross, _apart in raw:
             if cross:
                 margin = score - p.cross_threshold
                 out.append(_Score(key, score, margin, 0.0, vec, 0.0, 0.0, shared, True))
