@@ -356,6 +356,7 @@ def test_weekdays_named_in_four_languages():
     assert weekdays("Le vote aura lieu samedi ou dimanche") == {5, 6}
     assert weekdays("Candidates look to Super Tuesday after Black Friday sales") == set()
     assert weekdays("No day here") == frozenset()
+    assert weekdays("Saturday Sunday and Monday: polls open") == {5, 6, 0}  # none swallowed
 
 
 def test_guess_language():

@@ -350,7 +350,8 @@ _DAY_NAMES = {
     6: ("sunday", "sonntag", "domingo", "dimanche"),
 }
 _DAY_OF = {name: day for day, names in _DAY_NAMES.items() for name in names}
-_DAY = re.compile(r"\b(\w+\s+)?(" + "|".join(_DAY_OF) + r")\b", re.IGNORECASE | re.UNICODE)
+_DAY = re.compile(r"\b(" + "|".join(_DAY_OF) + r")\b", re.IGNORECASE | re.UNICODE)
+_WORD_BEFORE = re.compile(r"(\w+)\s+$", re.UNICODE)
 #: Words that make a day name part of a name, not a date: Super Tuesday, Black Friday.
 _NOT_A_DATE = frozenset(
     "super black good ash cyber bloody easter palm giving holy small plastic".split()
@@ -365,10 +366,12 @@ def weekdays(text: str) -> frozenset[int]:
     the same kind (this week's jobless claims and last week's). Named days such as Super
     Tuesday or Black Friday do not count.
     """
+    text = text or ""
     out = set()
-    for m in _DAY.finditer(text or ""):
-        before = (m.group(1) or "").strip().lower()
-        if before in _NOT_A_DATE:
+    for m in _DAY.finditer(text):
+        # the word before, looked up without consuming it ("Tuesday Wednesday" is two days)
+        before = _WORD_BEFORE.search(text, max(0, m.start() - 32), m.start())
+        if before is not None and before.group(1).lower() in _NOT_A_DATE:
             continue
-        out.add(_DAY_OF[m.group(2).lower()])
+        out.add(_DAY_OF[m.group(1).lower()])
     return frozenset(out)
