@@ -145,19 +145,21 @@ def _when(value: str) -> datetime:
     return datetime.fromisoformat(value).astimezone(UTC)
 
 
-def vectors(rows: list[dict]) -> dict[str, np.ndarray]:
-    """USE vectors of article_text(title, text) by article id, cached in a temp .npy."""
+def vectors(rows: list[dict], embedder: str = "use") -> dict[str, np.ndarray]:
+    """Vectors of article_text(title, text) by article id from the named embedder (a
+    ``NEWSLOOM_EMBEDDER`` value), cached in a temp .npy."""
     ids = sorted(r["id"] for r in rows)
     by_id = {r["id"]: r for r in rows}
     texts = [article_text(by_id[i]["title"], by_id[i]["text"]) for i in ids]
-    key = _hash("use-multilingual\n" + "\x00".join(texts))[:16]
+    name = "use-multilingual" if embedder == "use" else embedder
+    key = _hash(name + "\n" + "\x00".join(texts))[:16]
     path = CACHE / f"use-{key}.npy"
     if path.exists():
         mat = np.load(path)
     else:
-        from newsloom.cluster.embed import USEEmbedder
+        from newsloom.cluster.embed import make_embedder
 
-        mat = USEEmbedder().encode(texts)
+        mat = make_embedder(embedder).encode(texts)
         CACHE.mkdir(parents=True, exist_ok=True)
         np.save(path, mat)
     return dict(zip(ids, mat, strict=True))
@@ -236,9 +238,9 @@ def run_direct(recs: list[dict], vecs, params: ClusterParams) -> list[int]:
     return [story[i + 1] for i in range(len(recs))]
 
 
-def run_cli(recs: list[dict]) -> list[str | None]:
+def run_cli(recs: list[dict], embedder: str = "use") -> list[str | None]:
     """import -> cluster -> export stories through the ``newsloom`` command."""
-    exe = ROOT / ".venv" / "bin" / "newsloom"
+    exe = Path(sys.executable).parent / "newsloom"  # the CLI of the venv running this script
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "newsloom.cli"]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "articles.jsonl"
@@ -246,8 +248,9 @@ def run_cli(recs: list[dict]) -> list[str | None]:
             for r in recs:
                 fh.write(json.dumps({k: v for k, v in r.items() if k != "_label"}) + "\n")
         data = ["--data-dir", str(Path(tmp) / "data")]
+        env = {**os.environ, "NEWSLOOM_EMBEDDER": embedder}
         for args in (["import", str(path)], ["cluster"]):
-            done = subprocess.run(cmd + data + args, capture_output=True, text=True)
+            done = subprocess.run(cmd + data + args, capture_output=True, text=True, env=env)
             if done.returncode != 0:
                 raise RuntimeError(f"newsloom {args[0]} failed: {done.stderr.strip()[-2000:]}")
         done = subprocess.run(
@@ -444,6 +447,11 @@ def main(argv=None) -> int:
     ap.add_argument("--no-baselines", action="store_true")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument(
+        "--embedder",
+        default="use",
+        help="embedder for newsloom and the USE-threshold baseline, as NEWSLOOM_EMBEDDER takes it",
+    )
+    ap.add_argument(
         "--set", action="append", default=[], metavar="NAME=VALUE", help="override a parameter"
     )
     args = ap.parse_args(argv)
@@ -462,7 +470,7 @@ def main(argv=None) -> int:
         f"{len(part_rows(rows, 'held-out'))} / {n_stories['held-out']}"
     )
     need_vectors = args.direct or not args.no_baselines
-    vecs = vectors(rows) if need_vectors else {}
+    vecs = vectors(rows, args.embedder) if need_vectors else {}
     if args.sweep:
         if not args.direct:
             print("--sweep needs --direct", file=sys.stderr)
@@ -479,7 +487,7 @@ def main(argv=None) -> int:
                 pred = run_direct(recs, vecs, params)
             else:
                 try:
-                    pred = run_cli(recs)
+                    pred = run_cli(recs, args.embedder)
                 except RuntimeError as exc:
                     print(f"cluster_quality: {exc}", file=sys.stderr)
                     return 1
