@@ -30,100 +30,27 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-_EN = """
-a about above after again against ago all almost along already also although always am among
-an and another any anyone anything are around as at be became because become been before being
-below between both but by can cannot could did do does doing done down during each either else
-even ever every few for from further get gets getting got had has have having he her here hers
-herself him himself his how however i if in into is it its itself just last least less like
-made make many may me might more most much must my myself near need neither never new next no
-nor not now of off often on once one only onto or other others our ours ourselves out over own
-per perhaps put rather really said same say says see seem seemed several shall she should since
-so some still such than that the their theirs them themselves then there these they this those
-though through thus to too told under until up upon us very via was we well were what whatever
-when where whether which while who whom whose why will with within without would yet you your
-yours yourself yourselves according amid despite including mr mrs ms dr week weeks year years
-day days today yesterday tomorrow monday tuesday wednesday thursday friday saturday sunday
-time times way back first two three going want wants go goes went come comes came take takes
-took know knows think thinks tell tells asked ask asks call called calls
-"""
-_DE = """
-der die das den dem des ein eine einer eines einem einen und oder aber nicht ist sind war waren
-wird werden wurde wurden hat haben hatte auch auf aus bei mit nach von vor zu zum zur im in an am
-für über unter dass es er sie wir ihr ich sich noch nur wie als so schon mehr sein seine ihre
-diese dieser dieses man kann können soll sollen wenn dann doch durch gegen bis
-"""
-_ES = """
-el la los las un una unos unas y o pero no es son fue eran ser está están del al de en con por
-para sin sobre que se su sus lo le les como más ya muy este esta estos estas ese esa también
-entre hasta desde cuando donde ha han había hay dijo según tras
-"""
-_FR = """
-le la les un une des et ou mais ne pas est sont était été être du au aux de en dans avec par
-pour sans sur que qui se sa son ses leur leurs ce cette ces il elle ils elles nous vous on plus
-aussi comme entre très déjà selon lors après avant dont où
-"""
+from newsloom import words
+from newsloom.words import FUNCTION_WORDS, TOKEN, normalise_number, stem
 
-#: Words that carry no topic: English function words and a few newswire verbs, and the
-#: commonest function words of German, Spanish and French.
-STOP_WORDS: frozenset[str] = frozenset((_EN + _DE + _ES + _FR).split())
-
-_LANG_WORDS = {
-    "en": frozenset("the and of to in is that for on with was as by at from it are has".split()),
-    "de": frozenset("der die das und ist nicht mit den von zu ein eine auf für sich des".split()),
-    "es": frozenset("el la los las y de que en por con para del una es se al lo su".split()),
-    "fr": frozenset("le la les et de des du que en est pour dans une un qui par sur au".split()),
-}
-
-# A word (letters, inner apostrophes), an acronym with dots (U.S., U.K.), or a number with
-# digit grouping or decimals (385,000 / 9.3 / 2021), or thousands written with a K (266K).
-_TOKEN = re.compile(
-    r"(?:[^\W\d_]\.){2,}"  # U.S.
-    r"|\d+(?:[.,]\d+)*(?:[kK](?![^\W_]))?"  # 385,000  9.3  266K
-    r"|[^\W\d_]+(?:['’][^\W\d_]+)*",  # words, O'Neill, Biden's
-    re.UNICODE,
+#: Words that carry no topic for clustering: the function words every part of newsloom drops,
+#: and words of time and common verbs that any report may use (days named are a signal of
+#: their own, :func:`weekdays`).
+STOP_WORDS: frozenset[str] = FUNCTION_WORDS | frozenset(
+    """
+    last new next week weeks year years day days today yesterday tomorrow monday tuesday
+    wednesday thursday friday saturday sunday time times way back first two three going want
+    wants go goes went come comes came take takes took know knows think thinks tell tells asked
+    ask asks call called calls
+    """.split()
 )
+
 _SENTENCE_END = re.compile(r"[.!?:;\"“”‘«»¿¡(\[]\s*$|^\s*$|[\n\r—–-]\s*$")
-
-
-def _number(tok: str) -> str:
-    """``385,000`` -> ``385000``; ``9.3`` stays; ``1.234.567`` -> ``1234567``;
-    ``266K`` -> ``266000`` (headlines shorten thousands, texts spell them out)."""
-    if tok[-1] in "kK":
-        value = _number(tok[:-1])
-        try:
-            return f"{round(float(value) * 1000)}"
-        except ValueError:
-            return value
-    if "," in tok:
-        parts = tok.split(",")
-        if all(len(p) == 3 for p in parts[1:]):
-            return "".join(parts)
-        return tok.replace(",", ".")
-    if tok.count(".") > 1:
-        return tok.replace(".", "")
-    return tok
-
-
-def stem(word: str) -> str:
-    """A light, language-blind plural/possessive stemmer: claims -> claim, cities -> city."""
-    for suffix in ("'s", "’s"):
-        if word.endswith(suffix):
-            word = word[: -len(suffix)]
-    word = word.replace("’", "'")
-    n = len(word)
-    if n > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if n > 4 and word.endswith(("sses", "xes", "ches", "shes", "zes")):
-        return word[:-2]
-    if n > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "'s")):
-        return word[:-1]
-    return word
 
 
 def _norm(tok: str) -> str:
     if tok[0].isdigit():
-        return _number(tok)
+        return normalise_number(tok)
     low = tok.lower()
     if "." in low:  # U.S. -> us, the same term as US
         return low.replace(".", "")
@@ -146,7 +73,7 @@ def tokens(text: str) -> list[str]:
     text = text or ""
     caps = not _shouting(text)
     out = []
-    for m in _TOKEN.finditer(text):
+    for m in TOKEN.finditer(text):
         tok = m.group(0)
         if caps and _acronym(tok):
             out.append(_norm(tok))
@@ -162,12 +89,7 @@ def tokens(text: str) -> list[str]:
 
 def guess_language(text: str) -> str | None:
     """``en``, ``de``, ``es`` or ``fr`` by function-word counts; None when too short to tell."""
-    words = [w.lower() for w in re.findall(r"[^\W\d_]+", text or "")]
-    if len(words) < 8:
-        return None
-    counts = {lang: sum(w in vocab for w in words) for lang, vocab in _LANG_WORDS.items()}
-    best = max(sorted(counts), key=lambda lang: counts[lang])
-    return best if counts[best] >= 2 else None
+    return words.guess_language(text, ("en", "de", "es", "fr"), min_words=8)
 
 
 def _is_title_case(title: str) -> bool:
@@ -189,7 +111,7 @@ def _name_runs(text: str) -> tuple[list[list[str]], set[str]]:
     inner: set[str] = set()
     current: list[str] = []
     last_end = 0
-    for m in _TOKEN.finditer(text):
+    for m in TOKEN.finditer(text):
         tok = m.group(0)
         gap = text[last_end : m.start()]
         sentence_start = bool(_SENTENCE_END.search(text[max(0, m.start() - 3) : m.start()])) or (
@@ -266,10 +188,10 @@ def key_terms(title: str, text: str) -> list[str]:
     emit(body_runs, all_inner, None)
     # Title Case headlines capitalise everything: trust only words the body also capitalises.
     emit(title_runs, all_inner, body_inner if title_case else None)
-    for m in _TOKEN.finditer(f"{title}\n{text}"):
+    for m in TOKEN.finditer(f"{title}\n{text}"):
         tok = m.group(0)
         if tok[0].isdigit():
-            num = _number(tok)
+            num = normalise_number(tok)
             digits = num.replace(".", "")
             if len(digits) >= 2 and not (
                 len(num) == 4 and num.isdigit() and num[:2] in ("19", "20")

@@ -33,6 +33,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from newsloom.words import guess_language
 from newsloom.write.extractive import (
     MAX_SENTENCES,
     Doc,
@@ -47,7 +48,6 @@ from newsloom.write.sentences import (
     clean_markup,
     clean_title,
     content_words,
-    guess_language,
     is_debris,
     split_paragraph,
     strip_debris,

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import html
 import re
-from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+
+from newsloom.words import FUNCTION_WORDS, TOKEN, normalise_number, stem
 
 # ---------------------------------------------------------------------------------------------
 # Markup
@@ -276,92 +277,15 @@ class Sentence:
 # ---------------------------------------------------------------------------------------------
 # Words
 
-_EN = """
-a about above after again against ago all almost along already also although always am among
-an and another any anyone anything are around as at be became because become been before being
-below between both but by can cannot could did do does doing done down during each either else
-even ever every few for from further get gets getting got had has have having he her here hers
-herself him himself his how however i if in into is it its itself just least less like
-made make many may me might more most much must my myself near need neither never no nor not
-now of off often on once one only onto or other others our ours ourselves out over own per
-perhaps put rather really said same say says see seem seemed several shall she should since
-so some still such than that the their theirs them themselves then there these they this those
-though through thus to too told under until up upon us very via was we well were what whatever
-when where whether which while who whom whose why will with within without would yet you your
-yours yourself yourselves according amid despite including mr mrs ms dr also add added adds
-s t don't didn't doesn't isn't wasn't aren't weren't won't can't couldn't wouldn't shouldn't
-it's that's there's he's she's they're we're i'm i've we've they've you're let's
-"""
-_DE = """
-der die das den dem des ein eine einer eines einem einen und oder aber nicht ist sind war waren
-wird werden wurde wurden hat haben hatte hatten auch auf aus bei mit nach von vor zu zum zur im
-in an am für über unter dass es er sie wir ihr ich sich noch nur wie als so schon mehr sein
-seine ihre diese dieser dieses man kann können soll sollen wenn dann doch durch gegen bis sagte
-"""
-_ES = """
-el la los las un una unos unas y o pero no es son fue eran ser está están del al de en con por
-para sin sobre que se su sus lo le les como más ya muy este esta estos estas ese esa también
-entre hasta desde cuando donde ha han había hay dijo según tras
-"""
-_FR = """
-le la les un une des et ou mais ne pas est sont était été être du au aux de en dans avec par
-pour sans sur que qui se sa son ses leur leurs ce cette ces il elle ils elles nous vous on plus
-aussi comme entre très déjà selon lors après avant dont où a
-"""
-
-#: Function words of English, German, Spanish and French (team-written).
-STOP_WORDS: frozenset[str] = frozenset((_EN + _DE + _ES + _FR).replace("'", "'").split())
-
-_LANG_WORDS = {
-    "en": frozenset("the and of to in is that for on with was as by at from it are has".split()),
-    "de": frozenset("der die das und ist nicht mit den von zu ein eine auf für sich des".split()),
-    "es": frozenset("el la los las y de que en por con para del una es se al lo su".split()),
-    "fr": frozenset("le la les et de des du que en est pour dans une un qui par sur au".split()),
-    "it": frozenset("il di che la per un una del della non sono gli alla nel con".split()),
-    "pt": frozenset("o os as um uma de do da dos das que em para com não por ao".split()),
-    "nl": frozenset("de het een en van is dat op te zijn niet met voor aan er".split()),
-}
-
-_TOKEN = re.compile(
-    r"(?:[^\W\d_]\.){2,}"  # U.S.
-    r"|\d+(?:[.,]\d+)*"  # 385,000  9.3
-    r"|[^\W\d_]+(?:['’][^\W\d_]+)*",  # words, O'Neill, Biden's
-    re.UNICODE,
+#: Words the writer does not compare: function words, English contractions and a few reporting
+#: verbs (a day or a figure is checked).
+STOP_WORDS: frozenset[str] = FUNCTION_WORDS | frozenset(
+    """
+    add added adds s t don't didn't doesn't isn't wasn't aren't weren't won't can't couldn't
+    wouldn't shouldn't it's that's there's he's she's they're we're i'm i've we've they've
+    you're let's hatten sagte
+    """.split()
 )
-
-
-def normalise_number(tok: str) -> str:
-    """``385,000`` -> ``385000``; ``9.3`` stays; ``1.234.567`` -> ``1234567``."""
-    if "," in tok:
-        parts = tok.split(",")
-        if all(len(p) == 3 for p in parts[1:]):
-            return "".join(parts)
-        return tok.replace(",", ".")
-    if tok.count(".") > 1:
-        return tok.replace(".", "")
-    return tok
-
-
-def stem(word: str) -> str:
-    """A light plural/possessive stemmer: ``claims`` -> ``claim``, ``cities`` -> ``city``."""
-    word = word.replace("’", "'")
-    if word.endswith("'s"):
-        word = word[:-2]
-    elif word.endswith("'"):
-        word = word[:-1]
-    n = len(word)
-    if n > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if n > 4 and word.endswith(("sses", "xes", "ches", "shes", "zes")):
-        return word[:-2]
-    if n > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
-def word_tokens(text: str) -> list[str]:
-    """Every token of ``text`` as written (words, acronyms, numbers)."""
-    return _TOKEN.findall(text or "")
 
 
 @lru_cache(maxsize=200_000)
@@ -378,24 +302,13 @@ def _normal_token(tok: str) -> str:
 
 def content_words(text: str) -> list[str]:
     """Lower-case, stemmed content tokens: stop words and one-letter words removed, numbers
-    normalised (``385,000`` -> ``385000``)."""
-    return [n for n in map(_normal_token, _TOKEN.findall(text or "")) if n]
+    normalised (``385,000`` and ``385K`` -> ``385000``)."""
+    return [n for n in map(_normal_token, TOKEN.findall(text or "")) if n]
 
 
 def numbers(text: str) -> list[str]:
     """The numbers in ``text``, normalised."""
-    return [normalise_number(t) for t in _TOKEN.findall(text or "") if t[0].isdigit()]
-
-
-def guess_language(text: str) -> str | None:
-    """A two-letter language code from function-word counts, or None when it cannot tell."""
-    words = [w.lower() for w in re.findall(r"[^\W\d_]+", (text or "")[:4000])]
-    if len(words) < 6:
-        return None
-    seen = Counter(words)
-    counts = {lang: sum(seen[w] for w in vocab) for lang, vocab in _LANG_WORDS.items()}
-    best = max(sorted(counts), key=lambda lang: counts[lang])
-    return best if counts[best] >= 2 else None
+    return [normalise_number(t) for t in TOKEN.findall(text or "") if t[0].isdigit()]
 
 
 def base_language(code: str | None) -> str | None:

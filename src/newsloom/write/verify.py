@@ -3,7 +3,7 @@
 A sentence is supported when, in the union of its cited articles' texts:
 
 - every content word appears (case-insensitive, after the light plural/possessive stemmer of
-  :func:`newsloom.write.sentences.stem`; stop words are not checked),
+  :func:`newsloom.words.stem`; stop words are not checked),
 - every number appears (``385,000`` and ``385000`` are the same number),
 - every quoted span appears verbatim (curly and straight quotes, dashes and white space are
   normalised; a trailing comma or full stop inside the quote is ignored).
