@@ -61,7 +61,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
@@ -479,7 +479,7 @@ class StoryAssigner:
         near = [art for art, _sim in self._index.search(doc.vector, p.neighbours)]
         self._near = near
         keys = list(dict.fromkeys(self._story_of[a] for a in near))
-        raw = []
+        raw: list[_Score] = []  # margins and backgrounds come below
         for key in keys:
             story = self._stories[key]
             recent = story.recent(p.recent_members)
@@ -487,38 +487,42 @@ class StoryAssigner:
             vec = sum(s[0] for s in signals) / len(signals)
             pairs = [x for x in (self._pair(doc, d) for d in recent) if x is not None]
             same = [s for s in signals if s[1] >= 0] or [(0.0, 0.0, 0.0, 0.0)]
-            lex = max(s[1] for s in same)
-            title = max(s[2] for s in same)
             names = {n for d in recent for n in d.names}
             shared = sum(1 for n in doc.names if n in names)
             if pairs:
-                link = self._link(pairs)
-                apart = sum(1 for d in recent if self._other_days(doc, d))
-                raw.append((link, key, vec, lex, title, shared, False, apart))
+                raw.append(
+                    _Score(
+                        story=key,
+                        score=self._link(pairs),
+                        margin=0.0,
+                        background=0.0,
+                        vec=vec,
+                        lex=max(s[1] for s in same),
+                        title=max(s[2] for s in same),
+                        shared=shared,
+                        cross=False,
+                        days_apart=sum(1 for d in recent if self._other_days(doc, d)),
+                    )
+                )
             else:  # the story is in other languages only: the embedding alone decides
                 cross = self._link([self._cross(doc, d) for d in recent])
-                raw.append((cross, key, vec, 0.0, 0.0, shared, True, 0))
-        same_lang = sorted((r for r in raw if not r[6]), key=lambda r: (-r[0], r[1]))
+                raw.append(_Score(key, cross, 0.0, 0.0, vec, 0.0, 0.0, shared, cross=True))
+        same_lang = sorted((s for s in raw if not s.cross), key=lambda s: (-s.score, s.story))
         out = []
-        for rank, (score, key, vec, lex, title, shared, _, apart) in enumerate(same_lang):
-            exclude = frozenset((key,))
+        for rank, cand in enumerate(same_lang):
+            exclude = frozenset((cand.story,))
             bg_doc = self._background_of(doc, exclude, near)
             if rank < p.background_stories:
-                recent = self._stories[key].recent(p.recent_members)
+                recent = self._stories[cand.story].recent(p.recent_members)
                 bg_story = self._story_background(recent, exclude, doc)
             else:
                 bg_story = bg_doc
             background = p.w_background * (bg_doc + bg_story)
-            margin = score - background - p.join_threshold
-            if vec < p.min_average:
-                margin = min(margin, vec - p.min_average)
-            out.append(
-                _Score(key, score, margin, background, vec, lex, title, shared, False, apart)
-            )
-        for score, key, vec, _lex, _title, shared, cross, _apart in raw:
-            if cross:
-                margin = score - p.cross_threshold
-                out.append(_Score(key, score, margin, 0.0, vec, 0.0, 0.0, shared, True))
+            margin = cand.score - background - p.join_threshold
+            if cand.vec < p.min_average:
+                margin = min(margin, cand.vec - p.min_average)
+            out.append(replace(cand, margin=margin, background=background))
+        out += [replace(s, margin=s.score - p.cross_threshold) for s in raw if s.cross]
         out.sort(key=lambda s: (-s.margin, -s.score, s.story))
         return out
 
