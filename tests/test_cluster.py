@@ -53,7 +53,14 @@ def test_fixture_gives_exactly_the_expected_stories(db_settings, tmp_path):
         "kind",
         "published",
         "duplicate_of",
+        "reason",
     }
+    # each article says why it is in the story, in the assigner's words
+    reasons = {x["id"]: x["reason"] for x in a["articles"]}
+    assert reasons["a1"].startswith("new")
+    assert reasons["a2"].startswith("joined: vec=")
+    assert reasons["a3"].startswith("duplicate of ")  # the wire copy
+    assert any("other language" in reasons[k] for k in ("a4", "a5"))
     c = next(s for s in stories if any(x["id"] == "c3" for x in s["articles"]))
     assert {x["id"]: x["kind"] for x in c["articles"]}["c3"] == "opinion"
 

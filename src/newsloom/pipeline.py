@@ -1043,6 +1043,7 @@ def export_stories(conn, settings: Settings) -> Iterable[dict]:
                     "kind": a.kind,
                     "published": _iso(a.published),
                     "duplicate_of": a.duplicate_of,
+                    "reason": a.reason,
                 }
                 for a in store_stories.story_articles(conn, story.id)
             ],

@@ -225,7 +225,8 @@ def iter_stories(conn: Connection) -> Iterator:
 
 def story_articles(conn: Connection, story_id: int, *extra) -> list:
     """A story's articles in time order: url, external id, title, kind, published, language,
-    source, country, the original's URL as ``duplicate_of``, plus any ``extra`` columns."""
+    source, country, the original's URL as ``duplicate_of``, why the assigner put it in the
+    story as ``reason``, plus any ``extra`` columns."""
     dup = articles.alias("original")
     return conn.execute(
         select(
@@ -238,6 +239,7 @@ def story_articles(conn: Connection, story_id: int, *extra) -> list:
             func.coalesce(articles.c.source_name, sources.c.name).label("source"),
             sources.c.country,
             dup.c.url.label("duplicate_of"),
+            articles.c.story_reason.label("reason"),
             *extra,
         )
         .outerjoin(sources, sources.c.id == articles.c.source_id)
