@@ -145,3 +145,33 @@ def test_articles_trickling_in_out_of_order_still_form_the_events(engine, db_set
         groups.setdefault(row.story_id, []).append(row.external_id)
     assert sorted(sorted(g) for g in groups.values()) == EXPECTED
     assert any("bridged languages" in (r.story_reason or "") for r in rows)
+
+
+def test_a_vector_from_another_embedder_is_recomputed(db_settings, tmp_path):
+    """Stored vectors remember their embedder: one made by another model (of the same size,
+    so the dimension cannot tell) is embedded again before it is compared."""
+    import numpy as np
+
+    cli(db_settings, "import", str(write(tmp_path / "events.jsonl", ARTICLES)))
+    cli(db_settings, "cluster")
+    engine = open_store(db_settings)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT DISTINCT vector_model FROM articles")).scalars().all()
+    assert rows == ["use-multilingual"]
+    noise = np.random.default_rng(0).normal(size=512).astype(np.float32)
+    noise /= np.linalg.norm(noise)
+    with transaction(engine) as conn:  # another model's vector for every article of story A
+        conn.execute(
+            text("UPDATE articles SET vector = :v, vector_model = 'st:other' WHERE url LIKE :u"),
+            {"v": noise.tobytes(), "u": "%barrier%"},
+        )
+        other = "SELECT count(*) FROM articles WHERE vector_model = 'st:other'"
+        assert conn.execute(text(other)).scalar() == 3
+    cli(db_settings, "recluster")
+    assert partition(exported(db_settings)) == EXPECTED  # the noise was never used
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT DISTINCT vector_model FROM articles")).scalars().all()
+        stored = conn.execute(text("SELECT vector FROM articles WHERE url LIKE '%barrier%'"))
+        assert all(bytes(v) != noise.tobytes() for v in stored.scalars())
+    assert rows == ["use-multilingual"]
+    engine.dispose()

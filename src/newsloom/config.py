@@ -72,7 +72,7 @@ class Settings:
     embedder: str = _setting(
         "use",
         "Article embedder: 'use' (multilingual Universal Sentence Encoder, shipped) or "
-        "'st:MODEL' (sentence-transformers, optional extra).",
+        "'st:MODEL' (a sentence-transformers model on disk, optional extra; never downloaded).",
     )
     embed_threads: int = _setting(min(4, os.cpu_count() or 1), "Threads the embedder may use.")
     cluster_window_hours: float = _setting(

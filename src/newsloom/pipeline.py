@@ -848,7 +848,9 @@ class ClusterTally:
 
 
 def _vector(row, embedder) -> np.ndarray | None:
-    if row.vector is None:
+    """The stored vector, if this embedder made it (NULL model: stored before that was kept,
+    trusted when the dimension matches)."""
+    if row.vector is None or row.vector_model not in (None, embedder.name):
         return None
     vec = np.frombuffer(row.vector, dtype=np.float32)
     return vec if vec.shape[0] == embedder.dim else None
@@ -860,7 +862,7 @@ def embed_rows(conn, embedder, rows) -> dict[int, np.ndarray]:
     out = {}
     for row, vec in zip(rows, vectors, strict=True):
         out[row.id] = vec
-        store_stories.save_vector(conn, row.id, vec.astype(np.float32).tobytes())
+        store_stories.save_vector(conn, row.id, vec.astype(np.float32).tobytes(), embedder.name)
     return out
 
 

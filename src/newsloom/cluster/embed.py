@@ -70,21 +70,40 @@ class USEEmbedder:
 
 
 class SentenceTransformerEmbedder:
-    """Any sentence-transformers model already on disk (optional extra; pulls torch)."""
+    """A sentence-transformers model already on disk (optional extra ``st``; pulls torch).
 
-    def __init__(self, model: str):
+    ``model`` is a directory, or the name of a model already in the Hugging Face cache: it is
+    loaded with ``local_files_only``, so nothing is ever downloaded. ``threads`` caps torch's
+    threads (for the whole process)."""
+
+    def __init__(self, model: str, threads: int | None = None):
         try:
+            import torch
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - optional extra
             raise ImportError(
                 "the sentence-transformers embedder needs `pip install newsloom[st]`"
             ) from exc
-        self._model = SentenceTransformer(model)
+        if threads:
+            torch.set_num_threads(threads)
+        try:
+            self._model = SentenceTransformer(model, local_files_only=True)
+        except OSError as exc:  # pragma: no cover - optional extra
+            raise ValueError(
+                f"embedder st:{model}: no such model on disk (newsloom never downloads one; "
+                "give a model directory, e.g. from a package that ships it)"
+            ) from exc
         self.name = f"st:{model}"
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or (
+            self._model.get_sentence_embedding_dimension
+        )
+        self.dim = int(get_dim())
 
     def encode(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - optional extra
-        return normalise(self._model.encode(texts, normalize_embeddings=True))
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode(texts, normalize_embeddings=True)
+        return normalise(np.asarray(vectors, dtype=np.float32))
 
 
 def make_embedder(name: str, threads: int = 2) -> Embedder:
@@ -92,5 +111,5 @@ def make_embedder(name: str, threads: int = 2) -> Embedder:
     if name in ("use", "use-multilingual"):
         return USEEmbedder(threads=threads)
     if name.startswith("st:"):
-        return SentenceTransformerEmbedder(name[3:])
+        return SentenceTransformerEmbedder(name[3:], threads=threads)
     raise ValueError(f"unknown embedder {name!r}: use 'use' or 'st:MODEL_NAME'")

@@ -97,6 +97,7 @@ articles = Table(
     Column("duplicate_of", Integer, ForeignKey("articles.id", ondelete="SET NULL")),
     Column("fetched", UTCDateTime, nullable=False),
     Column("vector", LargeBinary),  # float32 embedding of title + lead (cluster.embed)
+    Column("vector_model", String(200)),  # the embedder that made it (NULL: before 0008)
     Column("story_id", Integer, ForeignKey("stories.id", ondelete="SET NULL")),
     Column("story_reason", Text),  # why the assigner put it there
     Index("ix_articles_published", "published"),

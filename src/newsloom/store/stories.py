@@ -25,6 +25,7 @@ CLUSTER_COLUMNS = (
     articles.c.language,
     articles.c.duplicate_of,
     articles.c.vector,
+    articles.c.vector_model,
     articles.c.story_id,
     func.coalesce(articles.c.source_name, sources.c.name).label("source"),
 )
@@ -82,8 +83,10 @@ def is_live(conn: Connection, story_id: int) -> bool:
     return merged is not None and merged[0] is None
 
 
-def save_vector(conn: Connection, article_id: int, vector: bytes) -> None:
-    conn.execute(update(articles).where(articles.c.id == article_id).values(vector=vector))
+def save_vector(conn: Connection, article_id: int, vector: bytes, model: str) -> None:
+    """Store an article's vector and the name of the embedder that made it."""
+    values = {"vector": vector, "vector_model": model}
+    conn.execute(update(articles).where(articles.c.id == article_id).values(**values))
 
 
 def newest_assigned_time(conn: Connection) -> datetime | None:
