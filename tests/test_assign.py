@@ -230,6 +230,21 @@ def test_a_bridging_article_merges_two_stories_and_the_older_survives(vectors):
     assert assigner.live_stories() == 3
 
 
+@pytest.mark.parametrize(
+    "first, other", [("flood", "rates"), ("cup", "valley"), ("flood", "valley")]
+)
+def test_a_repeated_article_joins_its_story_and_bridges_nothing(vectors, first, other):
+    # The same report again under another URL (a republication the near-duplicate check did
+    # not catch) scores near the maximum with its story. Averaged into a union with an
+    # unrelated story, that one perfect pair once carried the merge: a copy of the flood
+    # report merged the flood with the central bank's rates decision.
+    assigner, out = run(
+        [item(vectors, first, 1), item(vectors, other, 2, 0.5), item(vectors, first, 3, 1)]
+    )
+    assert out[2].story == 1 and out[2].merged == []
+    assert assigner.story_of(2) == 2 and assigner.live_stories() == 2
+
+
 def test_the_older_story_survives_even_with_a_larger_key(vectors):
     # keys are ids; the story whose first article is older survives, whatever its key
     assigner = StoryAssigner()

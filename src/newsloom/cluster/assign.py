@@ -35,11 +35,13 @@ How an article is placed (``StoryAssigner.add``):
    its ``background_members`` members most like the article, over the article's neighbours.
    The article joins the best story whose score, less ``w_background`` x (article background
    + story background), reaches ``join_threshold``; otherwise it starts a story.
-7. Bridge and merge: before that, for each two of the ``merge_candidates`` best stories, the
-   average link over every pair that connects the article, the one story and the other
-   (article-story, article-story, story-story), less the background outside both, is
-   compared with ``merge_threshold``; the best pair that reaches it is merged and the article
-   joins the result. The older story survives (smaller first-article time, then smaller key)
+7. Bridge and merge: before that, for each two of the ``merge_candidates`` best stories that
+   the article would join on its own (both margins met), the average link over every pair
+   that connects the article, the one story and the other (article-story, article-story,
+   story-story), less the background outside both, is compared with ``merge_threshold``; the
+   best pair that reaches it is merged and the article joins the result. Both margins must be
+   met because one near-perfect pair (a republished copy with its original) would otherwise
+   carry the average over an unrelated story. The older story survives (smaller first-article time, then smaller key)
    and takes the other's articles. Two stories that the article does not bridge are left as
    they are.
 8. Bridge languages: after joining a story, each other story in other languages only that
@@ -539,6 +541,8 @@ class StoryAssigner:
         best: tuple[float, int, int] | None = None
         for i, s1 in enumerate(top):
             for s2 in top[i + 1 :]:
+                if s1.margin < 0 or s2.margin < 0:
+                    continue  # the article would not join one of them on its own
                 union = self._union(doc, s1.story, s2.story)
                 if union is not None and union >= p.merge_threshold:
                     if best is None or union > best[0]:
