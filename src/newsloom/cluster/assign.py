@@ -41,9 +41,9 @@ How an article is placed (``StoryAssigner.add``):
    story-story), less the background outside both, is compared with ``merge_threshold``; the
    best pair that reaches it is merged and the article joins the result. Both margins must be
    met because one near-perfect pair (a republished copy with its original) would otherwise
-   carry the average over an unrelated story. The older story survives (smaller first-article time, then smaller key)
-   and takes the other's articles. Two stories that the article does not bridge are left as
-   they are.
+   carry the average over an unrelated story. The older story survives (smaller
+   first-article time, then smaller key) and takes the other's articles. Two stories that the
+   article does not bridge are left as they are.
 8. Bridge languages: after joining a story, each other story in other languages only that
    the article would also have joined (its cross-language margin is met) is merged into it
    when the two stories share no language and their members' average embedding cosine (less
