@@ -236,3 +236,22 @@ def test_sigkill_mid_import_then_rerun_loses_and_duplicates_nothing(db_settings,
     engine.dispose()
     assert count == distinct == total
     assert f"already stored {killed_at}" in done.stdout
+
+
+def test_an_article_with_nothing_to_read_is_rejected(db_settings, tmp_path):
+    rows = [
+        {"url": "https://a.example/dots", "title": "...", "text": "-"},
+        {"url": "https://a.example/emoji", "title": "🔥", "text": "💥 💥"},
+        {"url": "https://a.example/title-only", "title": "Ferry capsizes off Varna", "text": "…"},
+        {"url": "https://a.example/digits", "title": "", "text": "2026"},
+    ]
+    src = tmp_path / "in.jsonl"
+    write_jsonl(src, rows)
+    result = run_cli(db_settings, "import", str(src))
+    assert result.exit_code == 0, result.output
+    assert "read 4, new 2, syndicated copies 0, already stored 0, rejected 2 (no text: 2)" in (
+        result.output
+    )
+    out = run_cli(db_settings, "export", "articles", "--format", "jsonl")
+    urls = {json.loads(line)["url"] for line in out.output.splitlines()}
+    assert urls == {"https://a.example/title-only", "https://a.example/digits"}

@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import random
+import re
 from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -46,6 +47,9 @@ from .store import stories as store_stories
 from .store.db import transaction
 from .write.llm import writer_for
 from .write.page import SourceArticle, write_page
+
+#: A letter or a digit: an article needs at least one in its title or text to be read.
+_WORD = re.compile(r"[^\W_]")
 
 log = logging.getLogger(__name__)
 
@@ -157,8 +161,8 @@ class Ingestor:
             return Outcome("rejected", reason="bad url")
         art.text = (art.text or "").strip()
         art.title = (art.title or "").strip()
-        if not art.text and not art.title:
-            return Outcome("rejected", reason="no text")
+        if not _WORD.search(art.text) and not _WORD.search(art.title):
+            return Outcome("rejected", reason="no text")  # nothing but marks, dashes or emoji
         if store_articles.known_urls(conn, [art.url]):
             return Outcome("known")
         now = datetime.now(UTC)
