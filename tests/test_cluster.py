@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import text
@@ -175,3 +175,39 @@ def test_a_vector_from_another_embedder_is_recomputed(db_settings, tmp_path):
         assert all(bytes(v) != noise.tobytes() for v in stored.scalars())
     assert rows == ["use-multilingual"]
     engine.dispose()
+
+
+def _week_earlier(rows: list[dict]) -> list[dict]:
+    """The same events a week earlier, under other URLs and ids."""
+    out = []
+    for a in rows:
+        when = datetime.fromisoformat(a["published"].replace("Z", "+00:00")) - timedelta(days=7)
+        changed = {"url": a["url"] + "-week-before", "id": a["id"] + "-old"}
+        out.append(dict(a, **changed, published=when.isoformat(), story=a["story"] + "-old"))
+    return out
+
+
+def test_articles_older_than_the_live_window_join_the_stories_of_their_time(db_settings, tmp_path):
+    """A backfill (an archive imported after live running, a new source's older items) is
+    placed among the stories of its own time, not left as one story per article."""
+    old = _week_earlier(ARTICLES)
+    late = next(a for a in old if a["id"] == "a2-old")
+    expected = sorted(
+        sorted(a["id"] for a in ARTICLES + old if a["story"] == s)
+        for s in {a["story"] for a in ARTICLES + old}
+    )
+    cli(db_settings, "import", str(write(tmp_path / "new.jsonl", ARTICLES)))
+    cli(db_settings, "cluster")
+    cli(
+        db_settings, "import", str(write(tmp_path / "old.jsonl", [a for a in old if a is not late]))
+    )
+    out = cli(db_settings, "cluster")
+    assert f"clustered {len(old) - 1} articles: 5 new stories" in out
+    cli(db_settings, "import", str(write(tmp_path / "late.jsonl", [late])))
+    cli(db_settings, "cluster")  # later still: joins its week-old story
+    incremental = exported(db_settings)
+    assert partition(incremental) == expected
+    a_old = next(s for s in incremental if any(x["id"] == "a1-old" for x in s["articles"]))
+    assert a_old["first_seen"].startswith("2026-11-12T09:00:00")
+    cli(db_settings, "recluster")  # the same stories as clustering everything in time order
+    assert partition(exported(db_settings)) == expected

@@ -895,7 +895,9 @@ class Clusterer:
     """The embed -> cluster stages: every unassigned article joins a story or starts one.
 
     The assigner's state covers the live time window only; it is rebuilt from the database
-    when the clusterer starts (and after any failed batch), so a crash loses nothing.
+    when the clusterer starts (and after any failed batch), so a crash loses nothing. An
+    article older than that window is placed with the stories of its own time, rebuilt for it
+    (``_ready_for``).
     """
 
     def __init__(self, engine: Engine, settings: Settings, *, embedder=None, params=None):
@@ -906,6 +908,7 @@ class Clusterer:
         self.assigner: StoryAssigner | None = None
         self.rows: dict[int, int] = {}  # assigner story key -> stories.id
         self.version = -1  # the database's cluster_version this state reflects
+        self.around: datetime | None = None  # set while the state is a backfill's, not live
 
     def _item(self, row, vector: np.ndarray) -> Item:
         return Item(
@@ -933,24 +936,61 @@ class Clusterer:
             out.update(embed_rows(conn, self.embedder, missing))
         return out
 
-    def _restore(self, conn) -> None:
-        """Rebuild the assigner's live-window state from the database (in ``conn``)."""
+    def _restore(self, conn, around: datetime | None = None) -> None:
+        """Rebuild the assigner's state from the database (in ``conn``): the live window (the
+        stories of the last ``window_hours`` before the newest assigned article), or, for an
+        article older than that window (``around``: its time), the stories with articles
+        within ``window_hours`` either side of it."""
         self.assigner = StoryAssigner(self.params)
         self.rows = {}
-        newest = store_stories.newest_assigned_time(conn)
-        if newest is None:
-            return
-        since = newest - timedelta(hours=self.params.window_hours)
-        rows = store_stories.live_story_articles(conn, since)
+        self.around = around
+        window = timedelta(hours=self.params.window_hours)
+        if around is None:
+            newest = store_stories.newest_assigned_time(conn)
+            if newest is None:
+                return
+            rows = store_stories.live_story_articles(conn, newest - window)
+        else:
+            rows = store_stories.assigned_between(conn, around - window, around + window)
         vectors = self._embed(conn, rows)
-        keys = store_stories.story_keys(conn, sorted({r.story_id for r in rows}))
+        ids = sorted({r.story_id for r in rows})
+        keys = store_stories.story_keys(conn, ids)
+        firsts = store_stories.story_firsts(conn, ids) if around is not None else {}
         by_story: dict[int, list[Item]] = {}
         for row in rows:
             by_story.setdefault(row.story_id, []).append(self._item(row, vectors[row.id]))
         for story_id, items in sorted(by_story.items(), key=lambda kv: keys[kv[0]]):
-            self.assigner.restore(keys[story_id], items)
+            self.assigner.restore(keys[story_id], items, firsts.get(story_id))
             self.rows[keys[story_id]] = story_id
-        log.info("cluster state restored stories=%d articles=%d", len(by_story), len(rows))
+        if around is not None:
+            self.assigner.rewind(around)
+        log.info(
+            "cluster state restored stories=%d articles=%d%s",
+            len(by_story),
+            len(rows),
+            f" around={around.isoformat()}" if around is not None else "",
+        )
+
+    def _ready_for(self, conn, when: datetime) -> None:
+        """Make the state fit an article of time ``when`` (articles come in time order).
+
+        An article older than the live window (a backfilled archive, a new source's older
+        items) would otherwise expire at once and stand alone: it is placed among the stories
+        of its own time instead, and the live window comes back for the first article that
+        belongs to it."""
+        window = timedelta(hours=self.params.window_hours)
+        if self.around is not None:
+            if self.around <= when <= self.around + window / 2:
+                return
+        else:
+            newest = self.assigner.newest()
+            if newest is None or when >= newest - window:
+                return
+        live = store_stories.newest_assigned_time(conn)
+        if live is not None and when >= live - window:
+            self._restore(conn)
+        else:
+            self._restore(conn, around=when)
 
     def run(self, batch: int = 256, on_batch=None, stop=None) -> ClusterTally:
         """Assign every unassigned article, in (time, id) order, committing each batch.
@@ -985,6 +1025,7 @@ class Clusterer:
         vectors = self._embed(conn, rows)
         touched: set[int] = set()
         for row in rows:
+            self._ready_for(conn, row.published or row.fetched)
             decision = self.assigner.add(self._item(row, vectors[row.id]))
             if decision.new_story:
                 self.rows[decision.story] = store_stories.create_story(

@@ -64,7 +64,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -249,6 +249,22 @@ class StoryAssigner:
         """The live story an article is in, if the article is still in the window."""
         return self._story_of.get(article_id)
 
+    def newest(self) -> datetime | None:
+        """The newest article time seen (added or restored); None before any."""
+        if self._newest == -math.inf:
+            return None
+        return datetime.fromtimestamp(self._newest, UTC)
+
+    def rewind(self, time: datetime) -> None:
+        """Take ``time`` as the newest time seen, so that the window ends there.
+
+        For an article that arrives after much newer ones were placed (a backfilled archive, a
+        new source's older items): restore the stories around its time, members after it
+        included, then rewind to it. Members newer than ``time`` stay until the window passes
+        them; members older than ``time`` - ``window_hours`` leave at the next article.
+        """
+        self._newest = time.timestamp()
+
     def add(self, item: Item) -> Decision:
         """Place one article (articles arrive in (time, id) order)."""
         doc = self._doc(item)
@@ -288,16 +304,21 @@ class StoryAssigner:
             return Decision(item.id, survivor, False, round(best.score, 6), merged, reason)
         return Decision(item.id, best.story, False, round(best.score, 6), [], reason)
 
-    def restore(self, story: int, items: list[Item]) -> None:
+    def restore(self, story: int, items: list[Item], first: datetime | None = None) -> None:
         """Rebuild one live story from its items (in order), deciding nothing.
 
         After all live stories are restored, the assigner decides as if it had placed every
-        one of those items itself. Items already known are skipped.
+        one of those items itself. Items already known are skipped. ``first`` is the time of
+        the story's first article when ``items`` may not include it (for which story is older
+        when two merge); by default the story's key article, else its oldest item.
         """
         if not items:
             return
-        first = next((it for it in items if it.id == story), None)
-        first_ts = (first or min(items, key=lambda it: (it.time, it.id))).time.timestamp()
+        if first is not None:
+            first_ts = first.timestamp()
+        else:
+            key_item = next((it for it in items if it.id == story), None)
+            first_ts = (key_item or min(items, key=lambda it: (it.time, it.id))).time.timestamp()
         for item in items:
             if item.id in self._docs:
                 continue

@@ -103,6 +103,23 @@ def live_story_articles(conn: Connection, since: datetime) -> list:
     ).all()
 
 
+def assigned_between(conn: Connection, since: datetime, until: datetime) -> list:
+    """Articles with a story whose time is in [since, until], in clustering order."""
+    return conn.execute(
+        _cluster_select()
+        .where(articles.c.story_id.is_not(None), ARTICLE_TIME >= since, ARTICLE_TIME <= until)
+        .order_by(ARTICLE_TIME, articles.c.id)
+    ).all()
+
+
+def story_firsts(conn: Connection, story_ids: list[int]) -> dict[int, datetime]:
+    """When each story's first article was published."""
+    rows = conn.execute(
+        select(stories.c.id, stories.c.first_seen).where(stories.c.id.in_(story_ids))
+    )
+    return {r.id: r.first_seen for r in rows}
+
+
 def story_keys(conn: Connection, story_ids: list[int]) -> dict[int, int]:
     rows = conn.execute(select(stories.c.id, stories.c.key).where(stories.c.id.in_(story_ids)))
     return {r.id: r.key for r in rows}
