@@ -5,6 +5,8 @@ Everything here is plain Python over short texts (a title and the first paragrap
 - :func:`tokens` splits a text into lower-case word tokens with a light plural stemmer;
   stop words (English, plus the commonest German, Spanish and French function words) are
   removed, numbers are kept with their digit grouping removed (``385,000`` -> ``385000``).
+  The tokenizer, function words, number forms and stemmer are :mod:`newsloom.words`, shared
+  with the story writer; the stop words here add words of time and common verbs.
 - :func:`key_terms` finds the terms that name things: runs of capitalised words inside
   sentences (people, places, organisations: ``White House``, ``Pfizer``), acronyms (``FDA``)
   and numbers. A capitalised word that only appears at the start of a sentence, or in a
@@ -20,7 +22,7 @@ Everything here is plain Python over short texts (a title and the first paragrap
   whose language the source did not declare (lexical overlap means nothing across languages).
 
 No word list here was derived from any evaluation data: the stop lists are the usual function
-words of each language plus a few reporting verbs every newswire uses.
+words of each language plus words of time and a few verbs every newswire uses.
 """
 
 from __future__ import annotations
