@@ -103,16 +103,18 @@ SWEEP_ALSO = {
 # --- data --------------------------------------------------------------------------------------
 
 
-def load(path: Path) -> list[dict]:
+def load(path: Path, split: str = SPLIT_DATE) -> list[dict]:
+    """The labelled articles, each marked with its part (tuning: dated before ``split``)."""
     with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+        rows = [json.loads(line) for line in fh if line.strip()]
+    for r in rows:
+        r["_part"] = "tuning" if r["date"][:10] < split else "held-out"
+    return rows
 
 
 def part_rows(rows: list[dict], part: str) -> list[dict]:
-    if part == "tuning":
-        return [r for r in rows if r["date"][:10] < SPLIT_DATE]
-    if part == "held-out":
-        return [r for r in rows if r["date"][:10] >= SPLIT_DATE]
+    if part in ("tuning", "held-out"):
+        return [r for r in rows if r["_part"] == part]
     return list(rows)
 
 
@@ -441,6 +443,12 @@ def baselines(rows, vecs) -> None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument(
+        "--split",
+        default=SPLIT_DATE,
+        metavar="DATE",
+        help="articles dated before DATE are the tuning part, the rest held out",
+    )
     ap.add_argument("--direct", action="store_true", help="run StoryAssigner in memory")
     ap.add_argument("--sweep", action="store_true", help="grid-search thresholds (with --direct)")
     ap.add_argument("--errors", type=int, default=0, help="print the N worst merges and splits")
@@ -458,14 +466,14 @@ def main(argv=None) -> int:
     if not args.data.exists():
         print(f"cluster_quality: data not found at {args.data}", file=sys.stderr)
         return 2
-    rows = load(args.data)
+    rows = load(args.data, args.split)
     params = ClusterParams()
     for kv in args.set:
         name, value = kv.split("=", 1)
         params = replace(params, **{name: type(getattr(params, name))(value)})
     n_stories = {p: len({r["label"] for r in part_rows(rows, p)}) for p in PARTS}
     print(
-        f"{len(rows)} articles, {n_stories['all']} stories; tuning part (before {SPLIT_DATE}): "
+        f"{len(rows)} articles, {n_stories['all']} stories; tuning part (before {args.split}): "
         f"{len(part_rows(rows, 'tuning'))} articles / {n_stories['tuning']} stories; held-out: "
         f"{len(part_rows(rows, 'held-out'))} / {n_stories['held-out']}"
     )
