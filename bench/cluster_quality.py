@@ -53,7 +53,7 @@ import sys
 import tempfile
 from collections import Counter, defaultdict
 from dataclasses import asdict, fields, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -466,7 +466,23 @@ def main(argv=None) -> int:
     if not args.data.exists():
         print(f"cluster_quality: data not found at {args.data}", file=sys.stderr)
         return 2
+    try:
+        args.split = date.fromisoformat(args.split).isoformat()
+    except ValueError:
+        print(
+            f"cluster_quality: --split wants a date (YYYY-MM-DD), not {args.split!r}",
+            file=sys.stderr,
+        )
+        return 2
     rows = load(args.data, args.split)
+    sizes = {p: len(part_rows(rows, p)) for p in ("tuning", "held-out")}
+    if not all(sizes.values()):
+        print(
+            f"cluster_quality: {sizes['tuning']} articles dated before {args.split} (tuning) and "
+            f"{sizes['held-out']} from it on (held out): pick a --split that leaves some in both",
+            file=sys.stderr,
+        )
+        return 2
     params = ClusterParams()
     for kv in args.set:
         name, value = kv.split("=", 1)
