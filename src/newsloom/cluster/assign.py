@@ -132,7 +132,7 @@ class ClusterParams:
     cross_threshold: float = 0.65
     #: Background-corrected average link of an article and two stories (every pair between
     #: the three) at which the two stories are merged and the article joins them.
-    merge_threshold: float = 0.9
+    merge_threshold: float = 0.8
     #: Best candidate stories (by score) checked two by two for a merge the article bridges.
     merge_candidates: int = 3
     #: Nearest live articles whose stories are candidates.
