@@ -72,7 +72,8 @@ BUSY_DATE = "2021-06-01T12:00:00+00:00"
 MODES = ("dates", "busy")
 PARTS = ("tuning", "held-out", "all")
 CACHE = Path(tempfile.gettempdir()) / "newsloom-bench-cache"
-#: Settings within this much mean F1 of the best count as tied; the most precise wins.
+#: Settings within this much mean F1 of the best count as tied (the most precise wins), and
+#: the one-at-a-time stage refuses a value that costs more than this much precision.
 SLACK = 0.005
 
 #: The grid ``--sweep`` searches (every combination), on the tuning part, both modes.

@@ -953,15 +953,16 @@ class Clusterer:
         else:
             rows = store_stories.assigned_between(conn, around - window, around + window)
         vectors = self._embed(conn, rows)
-        ids = sorted({r.story_id for r in rows})
-        keys = store_stories.story_keys(conn, ids)
-        firsts = store_stories.story_firsts(conn, ids) if around is not None else {}
+        heads = store_stories.story_heads(conn, sorted({r.story_id for r in rows}))
         by_story: dict[int, list[Item]] = {}
         for row in rows:
             by_story.setdefault(row.story_id, []).append(self._item(row, vectors[row.id]))
-        for story_id, items in sorted(by_story.items(), key=lambda kv: keys[kv[0]]):
-            self.assigner.restore(keys[story_id], items, firsts.get(story_id))
-            self.rows[keys[story_id]] = story_id
+        for story_id, items in sorted(by_story.items(), key=lambda kv: heads[kv[0]][0]):
+            key, first = heads[story_id]
+            # live, a story's first article is among its items; around an old article it may
+            # not be, and the stored time tells which story is older when two merge
+            self.assigner.restore(key, items, first if around is not None else None)
+            self.rows[key] = story_id
         if around is not None:
             self.assigner.rewind(around)
         log.info(

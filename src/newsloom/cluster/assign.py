@@ -440,12 +440,12 @@ class StoryAssigner:
     def _penalty(self, a: _Doc, b: _Doc, days: bool = True) -> float:
         """What time takes off a pair score: hours apart, and days named with none shared."""
         p = self.params
-        penalty = p.w_time * abs(a.ts - b.ts) / 3600.0 / p.window_hours
+        hours = abs(a.ts - b.ts) / 3600.0
+        penalty = p.w_time * hours / p.window_hours
         if days and self._other_days(a, b):
-            apart = abs(a.ts - b.ts) / 3600.0
             gap = min(min((x - y) % 7, (y - x) % 7) for x in a.days for y in b.days)
             share = 1.0 if gap >= 2 else p.w_days_adjacent
-            penalty += p.w_days * share * (1.0 - apart / p.days_hours)
+            penalty += p.w_days * share * (1.0 - hours / p.days_hours)
         return penalty
 
     def _pair(self, a: _Doc, b: _Doc, days: bool = True) -> float | None:

@@ -85,8 +85,8 @@ def is_live(conn: Connection, story_id: int) -> bool:
 
 def save_vector(conn: Connection, article_id: int, vector: bytes, model: str) -> None:
     """Store an article's vector and the name of the embedder that made it."""
-    values = {"vector": vector, "vector_model": model}
-    conn.execute(update(articles).where(articles.c.id == article_id).values(**values))
+    query = update(articles).where(articles.c.id == article_id)
+    conn.execute(query.values(vector=vector, vector_model=model))
 
 
 def newest_assigned_time(conn: Connection) -> datetime | None:
@@ -112,17 +112,12 @@ def assigned_between(conn: Connection, since: datetime, until: datetime) -> list
     ).all()
 
 
-def story_firsts(conn: Connection, story_ids: list[int]) -> dict[int, datetime]:
-    """When each story's first article was published."""
-    rows = conn.execute(
-        select(stories.c.id, stories.c.first_seen).where(stories.c.id.in_(story_ids))
+def story_heads(conn: Connection, story_ids: list[int]) -> dict[int, tuple[int, datetime]]:
+    """Each story's assigner key and the time of its first article."""
+    query = select(stories.c.id, stories.c.key, stories.c.first_seen).where(
+        stories.c.id.in_(story_ids)
     )
-    return {r.id: r.first_seen for r in rows}
-
-
-def story_keys(conn: Connection, story_ids: list[int]) -> dict[int, int]:
-    rows = conn.execute(select(stories.c.id, stories.c.key).where(stories.c.id.in_(story_ids)))
-    return {r.id: r.key for r in rows}
+    return {r.id: (r.key, r.first_seen) for r in conn.execute(query)}
 
 
 def create_story(conn: Connection, key: int, first_url: str, when: datetime) -> int:
