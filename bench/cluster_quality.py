@@ -5,6 +5,8 @@
     .venv/bin/python bench/cluster_quality.py --direct       # in memory: StoryAssigner directly
     .venv/bin/python bench/cluster_quality.py --direct --sweep   # grid search on the tuning split
     .venv/bin/python bench/cluster_quality.py --direct --errors 10  # also worst merges/splits
+    .venv/bin/python bench/cluster_quality.py --direct --ceiling    # also offline clustering over
+                                                                    #   newsloom's own pair score
 
 The data (AllSides stories, research use only) is read at run time and never copied anywhere;
 a missing file is reported and the script exits 2. Error listings go to the terminal only.
@@ -41,6 +43,12 @@ Baselines, same data, same split, same rule:
 - ``use-threshold``: the same USE vectors as newsloom; online, each article joins the story of
   its most similar earlier article (inside the window in ``dates`` mode) if the cosine reaches
   ``t``, else starts a story; ``t`` tuned.
+
+Ceiling (``--ceiling``, a diagnostic, not a baseline): newsloom's own pair score
+(``StoryAssigner.pair_scores``, IDF over the whole part, pairs further apart than the window
+never linked) clustered offline by average-link and complete-link agglomeration, every article
+in view at once, threshold chosen by the same rule. It shows what the online arrival order
+costs, as against what the pair score itself cannot tell apart.
 """
 
 from __future__ import annotations
@@ -446,6 +454,51 @@ def baselines(rows, vecs) -> None:
                 print(f"  {part:>8} {mode:>5}: {fmt(m)}")
 
 
+def ceiling_labels(recs: list[dict], vecs, params: ClusterParams, link: str, t: float) -> list:
+    """Offline agglomerative clustering (``link``age, merging while the linkage score is at
+    least ``t``) over newsloom's own pair score, every article of ``recs`` in view at once."""
+    from sklearn.cluster import AgglomerativeClustering
+
+    if _SCORES.get("recs") is not recs or _SCORES.get("params") != params:
+        assigner = StoryAssigner(params)
+        its = items(recs, vecs)
+        for it in its:
+            assigner.restore(it.id, [it])
+        scores = assigner.pair_scores([it.id for it in its])
+        far = np.array([[abs((a.time - b.time).total_seconds()) for b in its] for a in its])
+        scores[far > params.window_hours * 3600.0] = np.nan  # never in one window
+        _SCORES.update(recs=recs, params=params, scores=np.nan_to_num(scores, nan=-10.0))
+    scores = _SCORES["scores"]
+    distance = 10.0 - scores
+    np.fill_diagonal(distance, 0.0)
+    model = AgglomerativeClustering(
+        n_clusters=None, metric="precomputed", linkage=link, distance_threshold=10.0 - t
+    )
+    return list(model.fit_predict(distance))
+
+
+_SCORES: dict = {}
+
+
+def ceiling(rows, vecs, params: ClusterParams) -> None:
+    """How much the online order costs: the same pair scores clustered offline."""
+    grid = [round(0.3 + 0.05 * i, 2) for i in range(21)]
+    for link in ("average", "complete"):
+        results = {t: {} for t in grid}
+        for mode in MODES:
+            recs = records(part_rows(rows, "tuning"), mode)
+            gold = [r["_label"] for r in recs]
+            for t in grid:
+                results[t][mode] = metrics(ceiling_labels(recs, vecs, params, link, t), gold)
+        t, _ = choose(list(results.items()))
+        print(f"\nceiling: offline {link}-link over newsloom's pair score (t={t}, tuning part):")
+        for part in PARTS:
+            for mode in MODES:
+                recs = records(part_rows(rows, part), mode)
+                pred = ceiling_labels(recs, vecs, params, link, t)
+                print(f"  {part:>8} {mode:>5}: {fmt(metrics(pred, [r['_label'] for r in recs]))}")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -459,6 +512,11 @@ def main(argv=None) -> int:
     ap.add_argument("--sweep", action="store_true", help="grid-search thresholds (with --direct)")
     ap.add_argument("--errors", type=int, default=0, help="print the N worst merges and splits")
     ap.add_argument("--no-baselines", action="store_true")
+    ap.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="also cluster offline over newsloom's pair score (what the online order costs)",
+    )
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument(
         "--embedder",
@@ -525,6 +583,11 @@ def main(argv=None) -> int:
             print(f"  {part:>8} {mode:>5}: {fmt(metrics(pred, [r['_label'] for r in recs]))}")
     if not args.no_baselines:
         baselines(rows, vecs)
+    if args.ceiling:
+        if not args.direct:
+            print("--ceiling needs --direct", file=sys.stderr)
+            return 2
+        ceiling(rows, vecs, params)
     if args.errors:
         for mode in MODES:
             recs, pred = preds[("all", mode)]

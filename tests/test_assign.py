@@ -313,6 +313,21 @@ def whole_story(decisions, article_id: int) -> int:
     return story[article_id]
 
 
+def test_pair_scores_rank_a_paraphrase_above_a_look_alike_and_skip_other_languages(vectors):
+    assigner = StoryAssigner()
+    names = ["flood", "flood_paraphrase", "valley", "cup", "flood_de"]
+    for i, name in enumerate(names, 1):
+        assigner.restore(i, [item(vectors, name, i, i)])
+    scores = assigner.pair_scores([1, 2, 3, 4, 5])
+    assert scores.shape == (5, 5)
+    assert np.isnan(np.diag(scores)).all()
+    assert np.array_equal(np.nan_to_num(scores), np.nan_to_num(scores.T))
+    paraphrase, look_alike, unrelated = scores[0, 1], scores[0, 2], scores[0, 3]
+    assert paraphrase > look_alike > unrelated
+    # the pair score is lexical in part: across languages there is none
+    assert np.isnan(scores[0, 4]) and np.isnan(scores[4, 1])
+
+
 def test_restore_ignores_known_articles_and_empty_lists(vectors):
     assigner = StoryAssigner()
     assigner.restore(1, [])

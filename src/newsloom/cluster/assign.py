@@ -255,6 +255,20 @@ class StoryAssigner:
             return None
         return datetime.fromtimestamp(self._newest, UTC)
 
+    def pair_scores(self, ids: list[int]) -> np.ndarray:
+        """Pair scores (step 4 of the module docstring) between live articles, as a decision
+        now would see them: a symmetric matrix, NaN across languages and on the diagonal.
+        For diagnostics: ``bench/cluster_quality.py --ceiling`` clusters offline with it."""
+        self._clear_caches()
+        docs = [self._docs[i] for i in ids]
+        out = np.full((len(docs), len(docs)), np.nan)
+        for i, a in enumerate(docs):
+            for j in range(i + 1, len(docs)):
+                score = self._pair(a, docs[j])
+                if score is not None:
+                    out[i, j] = out[j, i] = score
+        return out
+
     def rewind(self, time: datetime) -> None:
         """Take ``time`` as the newest time seen, so that the window ends there.
 
