@@ -528,6 +528,13 @@ def test_api_story_list_cursor_pagination(site):
     assert len(urls) == len(set(urls)) == len(ARTICLES) + len(HOSTILE)
     story_articles = client.get("/api/v1/articles", params={"story": ids[0]}).json()
     assert {a["story"] for a in story_articles["articles"]} == {ids[0]}
+    # each article says why it is in its story: the clusterer's decision, as stored
+    with engine.connect() as conn:
+        query = select(articles_table.c.url, articles_table.c.story_reason)
+        stored = dict(conn.execute(query).all())
+    for a in story_articles["articles"]:
+        assert a["reason"] == stored[a["url"]]
+        assert a["reason"].startswith(("new:", "joined", "duplicate of")), a["reason"]
 
     spec = client.get("/api/v1/openapi.json").json()
     for path in ("/api/v1/stories", "/api/v1/stories/{sid}", "/api/v1/search", "/api/v1/refresh"):

@@ -85,6 +85,11 @@ class ArticleOut(BaseModel):
     lean: str | None
     duplicate_of: int | None
     story: str | None
+    reason: str | None = Field(
+        description="Why the clusterer put the article in its story: the decision and its "
+        "signals, e.g. 'joined: vec=0.81 lex=0.42 title=0.30 ents=5 score=1.21 bg=0.31' "
+        "(docs/clustering.md explains each); null before clustering"
+    )
 
 
 class StoryOut(BaseModel):

@@ -559,13 +559,14 @@ ARTICLE_COLUMNS = (
     sources.c.lean,
     articles.c.duplicate_of,
     stories.c.short_id.label("story"),
+    articles.c.story_reason,
 )
 
 
 def _article_json(r) -> dict:
     # unpacked by position (ARTICLE_COLUMNS' order): a third of the cost of r.name lookups
     (id_, url, title, outlet, author, published, fetched, kind, language, image, paywalled,
-     country, lean, duplicate_of, story) = r  # fmt: skip
+     country, lean, duplicate_of, story, reason) = r  # fmt: skip
     return {
         "id": id_,
         "url": url,
@@ -582,6 +583,7 @@ def _article_json(r) -> dict:
         "lean": lean,
         "duplicate_of": duplicate_of,
         "story": story,
+        "reason": reason,
     }
 
 
