@@ -936,17 +936,17 @@ class Clusterer:
             out.update(embed_rows(conn, self.embedder, missing))
         return out
 
-    def _restore(self, conn, around: datetime | None = None) -> None:
+    def _restore(self, conn, around: datetime | None = None, live: datetime | None = None) -> None:
         """Rebuild the assigner's state from the database (in ``conn``): the live window (the
-        stories of the last ``window_hours`` before the newest assigned article), or, for an
-        article older than that window (``around``: its time), the stories with articles
-        within ``window_hours`` either side of it."""
+        stories of the last ``window_hours`` before the newest assigned article, ``live`` when
+        the caller has just read it), or, for an article older than that window (``around``:
+        its time), the stories with articles within ``window_hours`` either side of it."""
         self.assigner = StoryAssigner(self.params)
         self.rows = {}
         self.around = around
         window = timedelta(hours=self.params.window_hours)
         if around is None:
-            newest = store_stories.newest_assigned_time(conn)
+            newest = live or store_stories.newest_assigned_time(conn)
             if newest is None:
                 return
             rows = store_stories.live_story_articles(conn, newest - window)
@@ -989,7 +989,7 @@ class Clusterer:
                 return
         live = store_stories.newest_assigned_time(conn)
         if live is not None and when >= live - window:
-            self._restore(conn)
+            self._restore(conn, live=live)
         else:
             self._restore(conn, around=when)
 
