@@ -328,6 +328,42 @@ def test_pair_scores_rank_a_paraphrase_above_a_look_alike_and_skip_other_languag
     assert np.isnan(scores[0, 4]) and np.isnan(scores[4, 1])
 
 
+def test_the_team_events_form_their_stories_in_any_arrival_order():
+    """The fixture of tests/test_cluster.py (five events, a look-alike of event A on the same
+    topic and day, translations), fed straight to the assigner in 40 shuffled orders: a look-alike
+    that arrives while event A has one report and the window is a few articles deep must not
+    join it on the embedding alone (``min_overlap``), whatever the order."""
+    import random
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent / "data" / "cluster"))
+    from events import ARTICLES as EVENTS
+
+    mat = USEEmbedder().encode([article_text(a["title"], a["text"]) for a in EVENTS])
+    expected = sorted(sorted(a["id"] for a in EVENTS if a["story"] == s) for s in "ABCDE")
+    wrong = []
+    for seed in range(40):
+        order = list(range(len(EVENTS)))
+        random.Random(seed).shuffle(order)
+        assigner, story = StoryAssigner(), {}
+        for k in order:
+            a = EVENTS[k]
+            when = datetime.fromisoformat(a["published"].replace("Z", "+00:00"))
+            decision = assigner.add(
+                Item(k + 1, when, a["title"], a["text"], mat[k], a["source"], a.get("language"))
+            )
+            story[a["id"]] = decision.story
+            for absorbed, survivor in decision.merged:
+                story = {x: survivor if v == absorbed else v for x, v in story.items()}
+        groups: dict[int, list[str]] = {}
+        for art, key in story.items():
+            groups.setdefault(key, []).append(art)
+        if sorted(sorted(g) for g in groups.values()) != expected:
+            wrong.append(seed)
+    assert wrong == []
+
+
 def test_restore_ignores_known_articles_and_empty_lists(vectors):
     assigner = StoryAssigner()
     assigner.restore(1, [])

@@ -27,7 +27,13 @@ How an article is placed (``StoryAssigner.add``):
 5. Story score: ``average_share`` x the mean pair score over the story's ``recent_members``
    (average link) + the rest x the best one (single link). Average link is what stops
    chaining: one lookalike member cannot pull in an article the rest of the story does not
-   resemble. ``min_average`` (mean embedding cosine) is a hard floor besides.
+   resemble. ``min_average`` (mean embedding cosine) is a hard floor besides, and so is
+   ``min_overlap`` where the article and the story both name things (people, places,
+   organisations: ``text.key_terms``) and share no name: then their words must overlap
+   (TF-IDF cosine of title + lead plus ``w_title`` x headline cosine), since the embedding
+   alone says "same topic" (two cities' flood barriers voted on the same day), which a young
+   window, whose IDF and backgrounds are a few articles deep, cannot yet tell apart. Languages
+   written without capitals name nothing here, so the floor leaves them alone.
 6. Background (a hubness correction, in the spirit of CSLS in cross-lingual retrieval): the
    same score means less where many stories look alike (a week of infrastructure talks, the
    fourth Gaza story). The article's background is its mean pair score with its
@@ -130,6 +136,11 @@ class ClusterParams:
     #: Mean embedding cosine (less the time penalty) an article needs to join a story whose
     #: recent members are all in other languages. Not tuned (the benchmark set is English).
     cross_threshold: float = 0.65
+    #: Lexical evidence (best TF-IDF cosine of title + lead, plus ``w_title`` x the best
+    #: headline cosine) that an article needs to join a story when both name things and share
+    #: no name: the embedding alone says "same topic" (two cities' flood barriers approved the
+    #: same day), which a young window's IDF and backgrounds cannot yet tell apart.
+    min_overlap: float = 0.25
     #: Background-corrected average link of an article and two stories (every pair between
     #: the three) at which the two stories are merged and the article joins them.
     merge_threshold: float = 0.8
@@ -208,13 +219,15 @@ class _Score:
     shared: int  # names shared with the story
     cross: bool
     days_apart: int = 0  # recent members dated on other days (the days penalty applied)
+    unnamed: bool = False  # both the article and the story name things, none in common
 
     def describe(self) -> str:
         if self.cross:
             return f"vec={self.vec:.2f} (other language) bg={self.background:.2f}"
         days = f" other-days={self.days_apart}" if self.days_apart else ""
+        ents = "0 (names differ)" if self.unnamed else str(self.shared)
         return (
-            f"vec={self.vec:.2f} lex={self.lex:.2f} title={self.title:.2f} ents={self.shared}"
+            f"vec={self.vec:.2f} lex={self.lex:.2f} title={self.title:.2f} ents={ents}"
             f"{days} score={self.score:.2f} bg={self.background:.2f}"
         )
 
@@ -539,6 +552,7 @@ class StoryAssigner:
                         shared=shared,
                         cross=False,
                         days_apart=sum(1 for d in recent if self._other_days(doc, d)),
+                        unnamed=bool(doc.names and names) and not shared,
                     )
                 )
             else:  # the story is in other languages only: the embedding alone decides
@@ -558,6 +572,9 @@ class StoryAssigner:
             margin = cand.score - background - p.join_threshold
             if cand.vec < p.min_average:
                 margin = min(margin, cand.vec - p.min_average)
+            overlap = cand.lex + p.w_title * cand.title
+            if cand.unnamed and overlap < p.min_overlap:
+                margin = min(margin, overlap - p.min_overlap)
             out.append(replace(cand, margin=margin, background=background))
         out += [replace(s, margin=s.score - p.cross_threshold) for s in raw if s.cross]
         out.sort(key=lambda s: (-s.margin, -s.score, s.story))
