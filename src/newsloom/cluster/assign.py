@@ -29,7 +29,7 @@ How an article is placed (``StoryAssigner.add``):
    chaining: one lookalike member cannot pull in an article the rest of the story does not
    resemble. ``min_average`` (mean embedding cosine) is a hard floor besides, and so is
    ``min_overlap`` where the article and the story both name things (people, places,
-   organisations: ``text.key_terms``) and share no name: then their words must overlap
+   organisations, acronyms, figures: ``text.key_terms``) and share none of them: then their words must overlap
    (TF-IDF cosine of title + lead plus ``w_title`` x headline cosine), since the embedding
    alone says "same topic" (two cities' flood barriers voted on the same day), which a young
    window, whose IDF and backgrounds are a few articles deep, cannot yet tell apart. Languages
