@@ -29,11 +29,12 @@ How an article is placed (``StoryAssigner.add``):
    chaining: one lookalike member cannot pull in an article the rest of the story does not
    resemble. ``min_average`` (mean embedding cosine) is a hard floor besides, and so is
    ``min_overlap`` where the article and the story both name things (people, places,
-   organisations, acronyms, figures: ``text.key_terms``) and share none of them: then their words must overlap
-   (TF-IDF cosine of title + lead plus ``w_title`` x headline cosine), since the embedding
-   alone says "same topic" (two cities' flood barriers voted on the same day), which a young
-   window, whose IDF and backgrounds are a few articles deep, cannot yet tell apart. Languages
-   written without capitals name nothing here, so the floor leaves them alone.
+   organisations, acronyms, figures: ``text.key_terms``) and share none of them: then their
+   words must overlap (TF-IDF cosine of title + lead plus ``w_title`` x headline cosine),
+   since the embedding alone says "same topic" (two cities' flood barriers voted on the same
+   day), which a young window, whose IDF and backgrounds are a few articles deep, cannot yet
+   tell apart. Languages written without capitals name nothing here, so the floor leaves
+   them alone.
 6. Background (a hubness correction, in the spirit of CSLS in cross-lingual retrieval): the
    same score means less where many stories look alike (a week of infrastructure talks, the
    fourth Gaza story). The article's background is its mean pair score with its
