@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -103,6 +104,18 @@ ARTICLES = {
         "Castelbrook's council said on Wednesday that it would review its plan for a harbour "
         "sea wall, a day after hundreds of students walked out of their classes and marched to "
         "the town hall to oppose it.",
+    ),
+    # the Marlowe flood told twice in Chinese, with different figures (300 residents, 120
+    # firefighters): key terms of a script without capitals are figures alone
+    "flood_zh": (
+        "泰恩比河决堤 马洛镇数百居民紧急撤离",
+        "县消防部门称，连续三天暴雨后，泰恩比河于周二决堤，马洛镇约300名居民被紧急疏散。"
+        "镇长阿林娜·佩特雷斯库表示，两所学校已开设为临时避难所，水位仍在上涨。",
+    ),
+    "flood_zh2": (
+        "马洛镇遭遇洪水 当局开放学校安置灾民",
+        "周二，暴涨的泰恩比河漫过河岸，120名消防员将马洛镇的居民转移到安全地带。"
+        "镇长佩特雷斯库说，两所学校已被改为应急避难所，预计水位还将继续上涨。",
     ),
     "cup": (
         "Harbour City win the Coastal Cup after extra time",
@@ -326,6 +339,23 @@ def test_pair_scores_rank_a_paraphrase_above_a_look_alike_and_skip_other_languag
     assert paraphrase > look_alike > unrelated
     # the pair score is lexical in part: across languages there is none
     assert np.isnan(scores[0, 4]) and np.isnan(scores[4, 1])
+
+
+def test_reports_that_share_no_name_need_shared_words_unless_written_without_capitals(vectors):
+    # two floods the same morning, different places (no name shared): however low the bar,
+    # topic words and the embedding alone do not join them; without the floor they would
+    low = ClusterParams(join_threshold=0.0)
+    _, out = run([item(vectors, "flood", 1), item(vectors, "valley", 2, 1)], low)
+    assert out[1].new_story and "ents=0 (names differ)" in out[1].reason
+    _, out = run(
+        [item(vectors, "flood", 1), item(vectors, "valley", 2, 1)], replace(low, min_overlap=0.0)
+    )
+    assert out[1].story == 1
+    # a report in Chinese has only figures for key terms (none shared here): the floor does
+    # not apply, and the second report joins the first on the embedding
+    _, out = run([item(vectors, "flood_zh", 1), item(vectors, "flood_zh2", 2, 1)])
+    assert out[1].story == 1, out[1].reason
+    assert "names differ" not in out[1].reason
 
 
 def test_the_team_events_form_their_stories_in_any_arrival_order():

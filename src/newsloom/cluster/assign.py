@@ -28,13 +28,13 @@ How an article is placed (``StoryAssigner.add``):
    (average link) + the rest x the best one (single link). Average link is what stops
    chaining: one lookalike member cannot pull in an article the rest of the story does not
    resemble. ``min_average`` (mean embedding cosine) is a hard floor besides, and so is
-   ``min_overlap`` where the article and the story both name things (people, places,
-   organisations, acronyms, figures: ``text.key_terms``) and share none of them: then their
-   words must overlap (TF-IDF cosine of title + lead plus ``w_title`` x headline cosine),
-   since the embedding alone says "same topic" (two cities' flood barriers voted on the same
-   day), which a young window, whose IDF and backgrounds are a few articles deep, cannot yet
-   tell apart. Languages written without capitals name nothing here, so the floor leaves
-   them alone.
+   ``min_overlap`` where the article and the story both name things in words (people,
+   places, organisations, acronyms: ``text.key_terms``) and share no key term (figures
+   included): then their words must overlap (TF-IDF cosine of title + lead plus ``w_title``
+   x headline cosine), since the embedding alone says "same topic" (two cities' flood
+   barriers voted on the same day), which a young window, whose IDF and backgrounds are a
+   few articles deep, cannot yet tell apart. Scripts without capitals (Chinese, Arabic)
+   give figures alone as key terms, so the floor leaves them to the embedding.
 6. Background (a hubness correction, in the spirit of CSLS in cross-lingual retrieval): the
    same score means less where many stories look alike (a week of infrastructure talks, the
    fourth Gaza story). The article's background is its mean pair score with its
@@ -220,7 +220,7 @@ class _Score:
     shared: int  # names shared with the story
     cross: bool
     days_apart: int = 0  # recent members dated on other days (the days penalty applied)
-    unnamed: bool = False  # both the article and the story name things, none in common
+    unnamed: bool = False  # both name things in words, and no key term is in common
 
     def describe(self) -> str:
         if self.cross:
@@ -231,6 +231,13 @@ class _Score:
             f"vec={self.vec:.2f} lex={self.lex:.2f} title={self.title:.2f} ents={ents}"
             f"{days} score={self.score:.2f} bg={self.background:.2f}"
         )
+
+
+def _names_words(names) -> bool:
+    """Whether key terms name something in words, not only in figures. Texts in scripts
+    without capitals (Chinese, Arabic, Hindi) give figures alone: the names floor
+    (``min_overlap``) must not judge them, since their words do not overlap as tokens."""
+    return any(not n[0].isdigit() for n in names)
 
 
 class StoryAssigner:
@@ -530,6 +537,7 @@ class StoryAssigner:
         near = [art for art, _sim in self._index.search(doc.vector, p.neighbours)]
         self._near = near
         keys = list(dict.fromkeys(self._story_of[a] for a in near))
+        named = _names_words(doc.names)
         raw: list[_Score] = []  # margins and backgrounds come below
         for key in keys:
             story = self._stories[key]
@@ -553,7 +561,7 @@ class StoryAssigner:
                         shared=shared,
                         cross=False,
                         days_apart=sum(1 for d in recent if self._other_days(doc, d)),
-                        unnamed=bool(doc.names and names) and not shared,
+                        unnamed=named and _names_words(names) and not shared,
                     )
                 )
             else:  # the story is in other languages only: the embedding alone decides
