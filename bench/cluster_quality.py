@@ -527,6 +527,10 @@ def main(argv=None) -> int:
         "--set", action="append", default=[], metavar="NAME=VALUE", help="override a parameter"
     )
     args = ap.parse_args(argv)
+    for flag in ("sweep", "ceiling"):
+        if getattr(args, flag) and not args.direct:
+            print(f"--{flag} needs --direct", file=sys.stderr)
+            return 2
     if not args.data.exists():
         print(f"cluster_quality: data not found at {args.data}", file=sys.stderr)
         return 2
@@ -560,9 +564,6 @@ def main(argv=None) -> int:
     need_vectors = args.direct or not args.no_baselines
     vecs = vectors(rows, args.embedder) if need_vectors else {}
     if args.sweep:
-        if not args.direct:
-            print("--sweep needs --direct", file=sys.stderr)
-            return 2
         params = sweep(rows, vecs, params, args.jobs)
     changed = {k: v for k, v in asdict(params).items() if v != getattr(ClusterParams(), k)}
     how = "direct" if args.direct else "CLI"
@@ -584,9 +585,6 @@ def main(argv=None) -> int:
     if not args.no_baselines:
         baselines(rows, vecs)
     if args.ceiling:
-        if not args.direct:
-            print("--ceiling needs --direct", file=sys.stderr)
-            return 2
         ceiling(rows, vecs, params)
     if args.errors:
         for mode in MODES:
