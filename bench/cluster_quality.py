@@ -45,10 +45,11 @@ Baselines, same data, same split, same rule:
   ``t``, else starts a story; ``t`` tuned.
 
 Ceiling (``--ceiling``, a diagnostic, not a baseline): newsloom's own pair score
-(``StoryAssigner.pair_scores``, IDF over the whole part, pairs further apart than the window
-never linked) clustered offline by average-link and complete-link agglomeration, every article
-in view at once, threshold chosen by the same rule. It shows what the online arrival order
-costs, as against what the pair score itself cannot tell apart.
+(``StoryAssigner.pair_scores``, IDF over the whole part; pairs further apart than the window,
+and pairs in different languages, which have no pair score, never linked) clustered offline
+by average-link and complete-link agglomeration, every article in view at once, threshold
+chosen by the same rule. It shows what the online arrival order costs, as against what the
+pair score itself cannot tell apart.
 """
 
 from __future__ import annotations
@@ -529,7 +530,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     for flag in ("sweep", "ceiling"):
         if getattr(args, flag) and not args.direct:
-            print(f"--{flag} needs --direct", file=sys.stderr)
+            print(f"cluster_quality: --{flag} needs --direct", file=sys.stderr)
             return 2
     if not args.data.exists():
         print(f"cluster_quality: data not found at {args.data}", file=sys.stderr)
