@@ -455,21 +455,25 @@ def baselines(rows, vecs) -> None:
                 print(f"  {part:>8} {mode:>5}: {fmt(m)}")
 
 
-def ceiling_labels(recs: list[dict], vecs, params: ClusterParams, link: str, t: float) -> list:
+def ceiling_scores(recs: list[dict], vecs, params: ClusterParams) -> np.ndarray:
+    """newsloom's pair score between every two articles of ``recs``, every article in view at
+    once (IDF over all of them); -10 where no pair score exists (other languages) or the two
+    are further apart than the window."""
+    assigner = StoryAssigner(params)
+    its = items(recs, vecs)
+    for it in its:
+        assigner.restore(it.id, [it])
+    scores = assigner.pair_scores([it.id for it in its])
+    times = np.array([it.time.timestamp() for it in its])
+    scores[np.abs(times[:, None] - times[None, :]) > params.window_hours * 3600.0] = np.nan
+    return np.nan_to_num(scores, nan=-10.0)
+
+
+def ceiling_labels(scores: np.ndarray, link: str, t: float) -> list:
     """Offline agglomerative clustering (``link``age, merging while the linkage score is at
-    least ``t``) over newsloom's own pair score, every article of ``recs`` in view at once."""
+    least ``t``) over a matrix of pair scores."""
     from sklearn.cluster import AgglomerativeClustering
 
-    if _SCORES.get("recs") is not recs or _SCORES.get("params") != params:
-        assigner = StoryAssigner(params)
-        its = items(recs, vecs)
-        for it in its:
-            assigner.restore(it.id, [it])
-        scores = assigner.pair_scores([it.id for it in its])
-        far = np.array([[abs((a.time - b.time).total_seconds()) for b in its] for a in its])
-        scores[far > params.window_hours * 3600.0] = np.nan  # never in one window
-        _SCORES.update(recs=recs, params=params, scores=np.nan_to_num(scores, nan=-10.0))
-    scores = _SCORES["scores"]
     distance = 10.0 - scores
     np.fill_diagonal(distance, 0.0)
     model = AgglomerativeClustering(
@@ -478,26 +482,26 @@ def ceiling_labels(recs: list[dict], vecs, params: ClusterParams, link: str, t: 
     return list(model.fit_predict(distance))
 
 
-_SCORES: dict = {}
-
-
 def ceiling(rows, vecs, params: ClusterParams) -> None:
     """How much the online order costs: the same pair scores clustered offline."""
     grid = [round(0.3 + 0.05 * i, 2) for i in range(21)]
-    for link in ("average", "complete"):
-        results = {t: {} for t in grid}
+    cells = {}
+    for part in PARTS:
         for mode in MODES:
-            recs = records(part_rows(rows, "tuning"), mode)
-            gold = [r["_label"] for r in recs]
-            for t in grid:
-                results[t][mode] = metrics(ceiling_labels(recs, vecs, params, link, t), gold)
-        t, _ = choose(list(results.items()))
-        print(f"\nceiling: offline {link}-link over newsloom's pair score (t={t}, tuning part):")
-        for part in PARTS:
+            recs = records(part_rows(rows, part), mode)
+            cells[(part, mode)] = (ceiling_scores(recs, vecs, params), [r["_label"] for r in recs])
+    for link in ("average", "complete"):
+        results = []
+        for t in grid:
+            tuning = {}
             for mode in MODES:
-                recs = records(part_rows(rows, part), mode)
-                pred = ceiling_labels(recs, vecs, params, link, t)
-                print(f"  {part:>8} {mode:>5}: {fmt(metrics(pred, [r['_label'] for r in recs]))}")
+                scores, gold = cells[("tuning", mode)]
+                tuning[mode] = metrics(ceiling_labels(scores, link, t), gold)
+            results.append((t, tuning))
+        t, _ = choose(results)
+        print(f"\nceiling: offline {link}-link over newsloom's pair score (t={t}, tuning part):")
+        for (part, mode), (scores, gold) in cells.items():
+            print(f"  {part:>8} {mode:>5}: {fmt(metrics(ceiling_labels(scores, link, t), gold))}")
 
 
 def main(argv=None) -> int:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import random
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,6 +21,9 @@ from newsloom.cluster.text import (
     weekdays,
     weighted,
 )
+
+sys.path.insert(0, str(Path(__file__).parent / "data" / "cluster"))
+from events import ARTICLES as EVENTS  # noqa: E402  (the fixture of tests/test_cluster.py)
 
 T0 = datetime(2026, 3, 4, 8, 0, tzinfo=UTC)
 
@@ -363,13 +369,6 @@ def test_the_team_events_form_their_stories_in_any_arrival_order():
     topic and day, translations), fed straight to the assigner in 40 shuffled orders: a look-alike
     that arrives while event A has one report and the window is a few articles deep must not
     join it on the embedding alone (``min_overlap``), whatever the order."""
-    import random
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).parent / "data" / "cluster"))
-    from events import ARTICLES as EVENTS
-
     mat = USEEmbedder().encode([article_text(a["title"], a["text"]) for a in EVENTS])
     expected = sorted(sorted(a["id"] for a in EVENTS if a["story"] == s) for s in "ABCDE")
     wrong = []

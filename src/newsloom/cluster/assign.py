@@ -561,7 +561,7 @@ class StoryAssigner:
                         shared=shared,
                         cross=False,
                         days_apart=sum(1 for d in recent if self._other_days(doc, d)),
-                        unnamed=named and _names_words(names) and not shared,
+                        unnamed=named and not shared and _names_words(names),
                     )
                 )
             else:  # the story is in other languages only: the embedding alone decides
