@@ -74,6 +74,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from newsloom.cluster.assign import ClusterParams, Item, StoryAssigner  # noqa: E402
 from newsloom.cluster.embed import article_text  # noqa: E402
+from newsloom.ingest.classify import classify  # noqa: E402
+from newsloom.ingest.normalize import canonical_url  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "allsides-dev" / "articles.jsonl"
 SPLIT_DATE = "2021-06-01"
@@ -109,6 +111,7 @@ SWEEP_ALSO = {
     "min_average": [0.1, 0.2, 0.3, 0.4],
     "background_members": [1, 3, 5],
     "merge_threshold": [0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 9.0],
+    "opinion_relief": [0.0, 0.1, 0.2, 0.3],
 }
 
 
@@ -145,6 +148,7 @@ def records(rows: list[dict], mode: str) -> list[dict]:
             "published": BUSY_DATE if mode == "busy" else r["date"],
             "source": r["source"],
             "_label": r["label"],
+            "_kind": _kind(r),
         }
         for r in rows
     ]
@@ -153,6 +157,12 @@ def records(rows: list[dict], mode: str) -> list[dict]:
     else:
         out.sort(key=lambda r: (_when(r["published"]), r["id"]))
     return out
+
+
+def _kind(row: dict) -> str:
+    """The kind ``newsloom import`` gives the article: the classifier's, from its URL,
+    headline and text (AllSides' own opinion tag is not given to newsloom)."""
+    return classify(url=canonical_url(row["url"]), title=row["title"], text=row["text"]).kind
 
 
 def _when(value: str) -> datetime:
@@ -234,6 +244,7 @@ def items(recs: list[dict], vecs: dict[str, np.ndarray]) -> list[Item]:
             source=r["source"],
             language=None,
             duplicate_of=None,
+            kind=r["_kind"],
         )
         for i, r in enumerate(recs)
     ]

@@ -21,9 +21,10 @@ from newsloom.cluster.text import (
     weekdays,
     weighted,
 )
+from newsloom.ingest.classify import classify
 
 sys.path.insert(0, str(Path(__file__).parent / "data" / "cluster"))
-from events import ARTICLES as EVENTS  # noqa: E402  (the fixture of tests/test_cluster.py)
+import events  # noqa: E402  (the fixture of tests/test_cluster.py)
 
 T0 = datetime(2026, 3, 4, 8, 0, tzinfo=UTC)
 
@@ -123,6 +124,14 @@ ARTICLES = {
         "周二，暴涨的泰恩比河漫过河岸，120名消防员将马洛镇的居民转移到安全地带。"
         "镇长佩特雷斯库说，两所学校已被改为应急避难所，预计水位还将继续上涨。",
     ),
+    # a comment on the Marlowe flood: its own words, few of the reports' names
+    "flood_opinion": (
+        "The Tenby warnings were ignored for years",
+        "Nobody in Marlowe should be surprised that the river came over the top this week. "
+        "Engineers told the county a decade ago that the embankments were too low, and every "
+        "budget since has found something more urgent. I hope the people now sleeping in "
+        "school halls remember who chose to wait.",
+    ),
     "cup": (
         "Harbour City win the Coastal Cup after extra time",
         "Harbour City beat Redfield Rovers 2-1 after extra time to lift the Coastal Cup on "
@@ -149,6 +158,7 @@ def item(vectors, name: str, id: int, hours: float = 0.0, **kw) -> Item:
         source=kw.pop("source", f"outlet-{id}"),
         language=kw.pop("language", None),
         duplicate_of=kw.pop("duplicate_of", None),
+        kind=kw.pop("kind", None),
     )
 
 
@@ -364,23 +374,64 @@ def test_reports_that_share_no_name_need_shared_words_unless_written_without_cap
     assert "names differ" not in out[1].reason
 
 
+def test_a_comment_needs_less_evidence_to_join_the_story_it_argues_about(vectors):
+    # the comment shares two names and few words with the reports: as news it would start a
+    # story of its own; as an opinion piece (the classifier's kind) it joins the flood story
+    reports = [item(vectors, n, i + 1, i) for i, n in enumerate(["rates", "flood", "cup"])]
+    _, out = run([*reports, item(vectors, "flood_opinion", 9, 4)])
+    assert out[-1].new_story, out[-1].reason
+    assert "commentary" not in out[-1].reason
+    _, out = run([*reports, item(vectors, "flood_opinion", 9, 4, kind="opinion")])
+    assert out[-1].story == 2, out[-1].reason
+    relief = ClusterParams().opinion_relief
+    assert out[-1].reason.endswith(f"commentary=-{relief:.2f}")
+    # analysis counts as commentary too; a story of comments only spares a report the same
+    _, out = run([*reports, item(vectors, "flood_opinion", 9, 4, kind="analysis")])
+    assert out[-1].story == 2
+    _, out = run(
+        [item(vectors, "flood_opinion", 1, kind="opinion"), item(vectors, "flood_paraphrase", 2, 1)]
+    )
+    assert out[1].story == 1 and "commentary" in out[1].reason
+    # the relief is not a licence: with only the look-alike flood live, the comment stays apart
+    _, out = run(
+        [item(vectors, "valley", 1), item(vectors, "cup", 2, 1)]
+        + [item(vectors, "flood_opinion", 3, 2, kind="opinion")]
+    )
+    assert out[-1].new_story, out[-1].reason
+
+
 def test_the_team_events_form_their_stories_in_any_arrival_order():
     """The fixture of tests/test_cluster.py (five events, a look-alike of event A on the same
-    topic and day, translations), fed straight to the assigner in 40 shuffled orders: a look-alike
+    topic and day, translations) and a comment on the look-alike, fed straight to the assigner
+    in 40 shuffled orders, each with the kind the classifier gives it at import: a look-alike
     that arrives while event A has one report and the window is a few articles deep must not
-    join it on the embedding alone (``min_overlap``), whatever the order."""
-    mat = USEEmbedder().encode([article_text(a["title"], a["text"]) for a in EVENTS])
-    expected = sorted(sorted(a["id"] for a in EVENTS if a["story"] == s) for s in "ABCDE")
+    join it on the embedding alone (``min_overlap``), and the comment, spared some evidence
+    (``opinion_relief``), must join the event it argues about and not its look-alike, whatever
+    the order."""
+    arts = [*events.ARTICLES, events.COMMENT_B]
+    mat = USEEmbedder().encode([article_text(a["title"], a["text"]) for a in arts])
+    kinds = [classify(url=a["url"], title=a["title"], text=a["text"]).kind for a in arts]
+    assert kinds.count("opinion") == 2  # c3 and the comment
+    expected = sorted(sorted(a["id"] for a in arts if a["story"] == s) for s in "ABCDE")
     wrong = []
     for seed in range(40):
-        order = list(range(len(EVENTS)))
+        order = list(range(len(arts)))
         random.Random(seed).shuffle(order)
         assigner, story = StoryAssigner(), {}
         for k in order:
-            a = EVENTS[k]
+            a = arts[k]
             when = datetime.fromisoformat(a["published"].replace("Z", "+00:00"))
             decision = assigner.add(
-                Item(k + 1, when, a["title"], a["text"], mat[k], a["source"], a.get("language"))
+                Item(
+                    k + 1,
+                    when,
+                    a["title"],
+                    a["text"],
+                    mat[k],
+                    a["source"],
+                    a.get("language"),
+                    kind=kinds[k],
+                )
             )
             story[a["id"]] = decision.story
             for absorbed, survivor in decision.merged:

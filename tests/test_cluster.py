@@ -13,7 +13,7 @@ from newsloom.store import stories as store_stories
 from newsloom.store.db import open_store, transaction
 
 sys.path.insert(0, str(Path(__file__).parent / "data" / "cluster"))
-from events import ARTICLES  # noqa: E402
+from events import ARTICLES, COMMENT_B  # noqa: E402
 from helpers import cli  # noqa: E402
 from helpers import write_jsonl as write  # noqa: E402
 
@@ -63,6 +63,20 @@ def test_fixture_gives_exactly_the_expected_stories(db_settings, tmp_path):
     assert any("other language" in reasons[k] for k in ("a4", "a5"))
     c = next(s for s in stories if any(x["id"] == "c3" for x in s["articles"]))
     assert {x["id"]: x["kind"] for x in c["articles"]}["c3"] == "opinion"
+
+
+def test_a_comment_joins_the_story_it_argues_about(db_settings, tmp_path):
+    """The classifier's kind reaches the clusterer: an opinion piece that shares a name and few
+    words with the reports (it would stand alone as news) joins their story, and says why."""
+    cli(db_settings, "import", str(write(tmp_path / "events.jsonl", [*ARTICLES, COMMENT_B])))
+    cli(db_settings, "cluster")
+    stories = exported(db_settings)
+    b = next(s for s in stories if any(x["id"] == "b3" for x in s["articles"]))
+    assert sorted(x["id"] for x in b["articles"]) == ["b1", "b2", "b3"]
+    comment = next(x for x in b["articles"] if x["id"] == "b3")
+    assert comment["kind"] == "opinion"
+    assert "commentary=-" in comment["reason"]
+    assert partition([s for s in stories if s is not b]) == [g for g in EXPECTED if "b1" not in g]
 
 
 def test_recluster_is_deterministic_and_online_matches_batch(db_settings, tmp_path):

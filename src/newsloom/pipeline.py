@@ -920,6 +920,7 @@ class Clusterer:
             source=row.source,
             language=row.language,
             duplicate_of=row.duplicate_of,
+            kind=row.kind,
         )
 
     def _embed(self, conn, rows) -> dict[int, np.ndarray]:

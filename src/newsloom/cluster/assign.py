@@ -42,6 +42,11 @@ How an article is placed (``StoryAssigner.add``):
    its ``background_members`` members most like the article, over the article's neighbours.
    The article joins the best story whose score, less ``w_background`` x (article background
    + story background), reaches ``join_threshold``; otherwise it starts a story.
+   Commentary is spared some evidence: when the article is an opinion or analysis piece
+   (``Item.kind``, the classifier's verdict at ingestion), or the story's recent members all
+   are, every bar above is ``opinion_relief`` lower. A comment argues about an event in its
+   own words and names the people it argues with more than the facts the reports share, so
+   its lexical signals are weaker than a report's; the story page is where it belongs.
 7. Bridge and merge: before that, for each two of the ``merge_candidates`` best stories that
    the article would join on its own (both margins met), the average link over every pair
    that connects the article, the one story and the other (article-story, article-story,
@@ -142,6 +147,12 @@ class ClusterParams:
     #: no name: the embedding alone says "same topic" (two cities' flood barriers approved the
     #: same day), which a young window's IDF and backgrounds cannot yet tell apart.
     min_overlap: float = 0.25
+    #: Evidence an opinion or analysis piece is spared (added to its margin: every bar above
+    #: is this much lower), and so is an article judged against a story whose recent members
+    #: all are. Commentary argues about an event in its own words, quotes little, and often
+    #: names the people it argues with rather than the facts reports share; reports of one
+    #: event overlap far more. The article's kind comes from the classifier at ingestion.
+    opinion_relief: float = 0.1
     #: Background-corrected average link of an article and two stories (every pair between
     #: the three) at which the two stories are merged and the article joins them.
     merge_threshold: float = 0.8
@@ -167,6 +178,12 @@ class Item:
     source: str | None = None
     language: str | None = None
     duplicate_of: int | None = None
+    #: news, opinion, analysis or other (``newsloom.ingest.classify``); None counts as news.
+    kind: str | None = None
+
+
+#: Kinds that argue or explain rather than report (``ClusterParams.opinion_relief``).
+COMMENTARY = frozenset({"opinion", "analysis"})
 
 
 @dataclass
@@ -189,6 +206,7 @@ class _Doc:
     names: list[str]  # key terms
     days: frozenset[int]  # weekdays named in title + lead
     lang: str | None
+    commentary: bool = False  # an opinion or analysis piece
 
 
 class _Story:
@@ -221,15 +239,17 @@ class _Score:
     cross: bool
     days_apart: int = 0  # recent members dated on other days (the days penalty applied)
     unnamed: bool = False  # both name things in words, and no key term is in common
+    relief: float = 0.0  # opinion_relief added to the margin (commentary on either side)
 
     def describe(self) -> str:
         if self.cross:
             return f"vec={self.vec:.2f} (other language) bg={self.background:.2f}"
         days = f" other-days={self.days_apart}" if self.days_apart else ""
         ents = "0 (names differ)" if self.unnamed else str(self.shared)
+        relief = f" commentary=-{self.relief:.2f}" if self.relief else ""
         return (
             f"vec={self.vec:.2f} lex={self.lex:.2f} title={self.title:.2f} ents={ents}"
-            f"{days} score={self.score:.2f} bg={self.background:.2f}"
+            f"{days} score={self.score:.2f} bg={self.background:.2f}{relief}"
         )
 
 
@@ -380,6 +400,7 @@ class StoryAssigner:
             names=key_terms(title, body),
             days=weekdays(f"{title}\n{' '.join(body.split()[: p.days_words])}"),
             lang=lang or None,
+            commentary=(item.kind or "").lower() in COMMENTARY,
         )
 
     def _advance(self, ts: float) -> None:
@@ -584,7 +605,12 @@ class StoryAssigner:
             overlap = cand.lex + p.w_title * cand.title
             if cand.unnamed and overlap < p.min_overlap:
                 margin = min(margin, overlap - p.min_overlap)
-            out.append(replace(cand, margin=margin, background=background))
+            relief = 0.0
+            if doc.commentary or all(
+                d.commentary for d in self._stories[cand.story].recent(p.recent_members)
+            ):
+                relief = p.opinion_relief
+            out.append(replace(cand, margin=margin + relief, background=background, relief=relief))
         out += [replace(s, margin=s.score - p.cross_threshold) for s in raw if s.cross]
         out.sort(key=lambda s: (-s.margin, -s.score, s.story))
         return out

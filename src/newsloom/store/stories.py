@@ -23,6 +23,7 @@ CLUSTER_COLUMNS = (
     articles.c.published,
     articles.c.fetched,
     articles.c.language,
+    articles.c.kind,
     articles.c.duplicate_of,
     articles.c.vector,
     articles.c.vector_model,

@@ -213,3 +213,18 @@ ARTICLES = [
         "Brekke scored both goals for Athletic. It is Kestrel's first cup since 1995.",
     ),
 ]
+
+# A comment on event B, in its writer's own words: the classifier reads its kind from the URL
+# (an /opinion/ section). Kept out of ARTICLES, which other tests count.
+COMMENT_B = dict(
+    id="b3",
+    source="Gamma Review",
+    url="https://gammareview.example/opinion/castelbrook-marshes",
+    published="2026-11-19T18:00:00Z",
+    story="B",
+    title="Opinion: Marshes will not save Castelbrook's seafront in time",
+    text="Anyone who watched the water pour into homes along the promenade last winter knows "
+    "that dunes and reeds are a slow answer to a fast problem. The councillors who voted down "
+    "the wall have chosen to spare the budget and gamble with their neighbours' safety. I hope "
+    "the environment agency's review forces them to think again before the next storm season.",
+)
