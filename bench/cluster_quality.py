@@ -119,11 +119,13 @@ SWEEP_ALSO = {
 
 
 def load(path: Path, split: str = SPLIT_DATE) -> list[dict]:
-    """The labelled articles, each marked with its part (tuning: dated before ``split``)."""
+    """The labelled articles, each marked with its part (tuning: dated before ``split``) and
+    the kind ``newsloom import`` would give it."""
     with path.open(encoding="utf-8") as fh:
         rows = [json.loads(line) for line in fh if line.strip()]
     for r in rows:
         r["_part"] = "tuning" if r["date"][:10] < split else "held-out"
+        r["_kind"] = _kind(r)
     return rows
 
 
@@ -148,7 +150,7 @@ def records(rows: list[dict], mode: str) -> list[dict]:
             "published": BUSY_DATE if mode == "busy" else r["date"],
             "source": r["source"],
             "_label": r["label"],
-            "_kind": _kind(r),
+            "_kind": r["_kind"],
         }
         for r in rows
     ]

@@ -569,6 +569,7 @@ class StoryAssigner:
             same = [s for s in signals if s[1] >= 0] or [(0.0, 0.0, 0.0, 0.0)]
             names = {n for d in recent for n in d.names}
             shared = sum(1 for n in doc.names if n in names)
+            commentary = doc.commentary or all(d.commentary for d in recent)
             if pairs:
                 raw.append(
                     _Score(
@@ -583,6 +584,7 @@ class StoryAssigner:
                         cross=False,
                         days_apart=sum(1 for d in recent if self._other_days(doc, d)),
                         unnamed=named and not shared and _names_words(names),
+                        relief=p.opinion_relief if commentary else 0.0,
                     )
                 )
             else:  # the story is in other languages only: the embedding alone decides
@@ -605,12 +607,7 @@ class StoryAssigner:
             overlap = cand.lex + p.w_title * cand.title
             if cand.unnamed and overlap < p.min_overlap:
                 margin = min(margin, overlap - p.min_overlap)
-            relief = 0.0
-            if doc.commentary or all(
-                d.commentary for d in self._stories[cand.story].recent(p.recent_members)
-            ):
-                relief = p.opinion_relief
-            out.append(replace(cand, margin=margin + relief, background=background, relief=relief))
+            out.append(replace(cand, margin=margin + cand.relief, background=background))
         out += [replace(s, margin=s.score - p.cross_threshold) for s in raw if s.cross]
         out.sort(key=lambda s: (-s.margin, -s.score, s.story))
         return out
