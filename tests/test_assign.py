@@ -29,8 +29,9 @@ import events  # noqa: E402  (the fixture of tests/test_cluster.py)
 T0 = datetime(2026, 3, 4, 8, 0, tzinfo=UTC)
 
 # Invented events. FLOOD_* are one event told four ways (two English paraphrases, German and
-# Spanish versions); VALLEY is another flood the same day; FIRE and SMOKE are one event seen
-# from two sides, BRIDGE tells both; the rest are unrelated news of the same day.
+# Spanish versions); VALLEY is another flood the same day (VALLEY_DE: in German); FIRE and
+# SMOKE are one event seen from two sides, BRIDGE tells both; the rest are unrelated news of
+# the same day.
 ARTICLES = {
     "flood": (
         "Floods force evacuation of Marlowe as River Tenby bursts its banks",
@@ -66,6 +67,14 @@ ARTICLES = {
         "Tuesday after a thunderstorm dropped a month of rain in two hours, regional authorities "
         "said. No injuries were reported, and helicopters delivered water and food to stranded "
         "residents of Vell and Ostra.",
+    ),
+    "valley_de": (
+        "Sturzfluten im Corrado-Tal schneiden drei Dörfer ab",
+        "Sturzfluten im Corrado-Tal haben am Dienstag die Straßenverbindung zu drei Bergdörfern "
+        "unterbrochen, nachdem ein Gewitter in zwei Stunden so viel Regen gebracht hatte wie "
+        "sonst in einem Monat, teilten die Regionalbehörden mit. Verletzte wurden nicht "
+        "gemeldet; Hubschrauber brachten Wasser und Lebensmittel zu den eingeschlossenen "
+        "Bewohnern von Vell und Ostra.",
     ),
     "fire": (
         "Fire destroys warehouse at Kessler Chemicals plant in Dunmore",
@@ -207,6 +216,47 @@ def test_translations_join_the_story(vectors):
     assert out[2].story == 1 and out[3].story == 1
     assert "other language" in out[2].reason
     assert out[1].new_story
+
+
+def test_stories_in_other_languages_are_bridged_by_an_article_both_would_take(vectors):
+    """The German report comes first; a Chinese report of the same flood 20 hours later falls
+    short of it on the embedding alone and starts its own story; the English report that
+    follows would join either, so the two are merged (the older keeps its id)."""
+    assigner, out = run(
+        [
+            item(vectors, "flood_de", 1, 0, language="de"),
+            item(vectors, "cup", 2, 0.2),
+            item(vectors, "flood_zh", 3, 20),
+            item(vectors, "flood", 4, 20.5),
+        ]
+    )
+    assert out[2].new_story, out[2].reason
+    assert "bridged languages" in out[3].reason
+    assert [assigner.story_of(i) for i in (1, 3, 4)] == [1, 1, 1]
+    assert assigner.story_of(2) == 2
+
+
+@pytest.mark.parametrize("late", [3, 12, 20])
+def test_reports_in_another_language_hours_later_join_their_own_event(vectors, late):
+    """A German report that comes hours after the English coverage joins its event, and the
+    German report of the other flood that day joins that one: across languages the embedding
+    alone decides, with little margin, so hours count less there (``w_time_cross``); at
+    ``w_time`` the report 20 hours late stayed alone."""
+    _, out = run(
+        [
+            item(vectors, "flood", 1),
+            item(vectors, "valley", 2, 0.5),
+            item(vectors, "flood_paraphrase", 3, 1),
+            item(vectors, "flood_de", 4, late, language="de"),
+            item(vectors, "valley_de", 5, late + 0.5),  # language guessed from the text
+        ]
+    )
+    assert [d.story for d in out] == [1, 2, 1, 1, 2], [d.reason for d in out]
+    assert "other language" in out[3].reason and "other language" in out[4].reason
+    at_w_time = replace(ClusterParams(), w_time_cross=ClusterParams().w_time)
+    _, out = run([item(vectors, n, i + 1) for i, n in enumerate(["flood", "flood_paraphrase"])]
+                 + [item(vectors, "flood_de", 3, 20, language="de")], at_w_time)  # fmt: skip
+    assert out[2].new_story
 
 
 def test_reports_published_together_that_date_different_days_stay_apart(vectors):
@@ -442,6 +492,34 @@ def test_the_team_events_form_their_stories_in_any_arrival_order():
         if sorted(sorted(g) for g in groups.values()) != expected:
             wrong.append(seed)
     assert wrong == []
+
+
+def test_translations_join_their_event_when_articles_come_hours_apart():
+    """The team's fixture with each article at a time drawn over 12 hours (40 draws, arrival
+    in time order): the German and Spanish reports of event A come hours before or after the
+    English ones and must join them every time (at ``w_time`` for hours across languages, 15
+    of the 40 draws left one apart)."""
+    arts = events.ARTICLES
+    mat = USEEmbedder().encode([article_text(a["title"], a["text"]) for a in arts])
+    ids = [a["id"] for a in arts]
+    event_a = [k for k, a in enumerate(arts) if a["story"] == "A"]
+    assert {arts[k].get("language") for k in event_a} == {None, "de", "es"}
+    apart = []
+    for seed in range(40):
+        rnd = random.Random(seed)
+        times = [T0 + timedelta(hours=rnd.uniform(0, 12)) for _ in arts]
+        assigner, story = StoryAssigner(), {}
+        for k in sorted(range(len(arts)), key=lambda k: times[k]):
+            a = arts[k]
+            item = Item(k + 1, times[k], a["title"], a["text"], mat[k], a["source"],
+                        a.get("language"))  # fmt: skip
+            decision = assigner.add(item)
+            story[ids[k]] = decision.story
+            for absorbed, survivor in decision.merged:
+                story = {x: survivor if v == absorbed else v for x, v in story.items()}
+        if len({story[ids[k]] for k in event_a}) != 1:
+            apart.append(seed)
+    assert apart == []
 
 
 def test_restore_ignores_known_articles_and_empty_lists(vectors):
