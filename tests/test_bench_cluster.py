@@ -18,7 +18,9 @@ sys.path.insert(0, str(Path(__file__).parent / "data" / "cluster"))
 from events import ARTICLES  # noqa: E402
 
 BENCH = ROOT / "bench" / "cluster_quality.py"
-FIGURES = re.compile(r"^\s*(tuning|held-out|all)\s+(dates|busy): P=([\d.]+) R=([\d.]+) F1=([\d.]+)")
+FIGURES = re.compile(
+    r"^\s*(tuning|held-out|all)\s+(dates|busy|spread): P=([\d.]+) R=([\d.]+) F1=([\d.]+)"
+)
 
 
 @pytest.fixture
@@ -61,13 +63,14 @@ def test_own_data_measured_directly_with_baselines_ceiling_and_errors(tmp_path, 
     out = done.stdout
     assert "15 articles, 5 stories" in out and "tuning part (before 2026-11-20): 10 articles" in out
     got = figures(out)
-    # every part and mode: newsloom, the two baselines, the two offline ceilings
+    # every part and mode: newsloom, the two baselines, the two offline ceilings (the
+    # diagnostic ``spread`` mode has no ceiling)
     assert all(
-        len(got[(part, mode)]) == 5
+        len(got[(part, mode)]) == {"spread": 3}.get(mode, 5)
         for part in ("tuning", "held-out", "all")
-        for mode in ("dates", "busy")
+        for mode in ("dates", "busy", "spread")
     )
-    # newsloom (printed first) finds the team's five events exactly, in both modes, although
+    # newsloom (printed first) finds the team's five events exactly, in every mode, although
     # two articles are translations and one event is a look-alike of another
     assert all(rows[0] == (1.0, 1.0, 1.0) for rows in got.values())
     # the baselines and the offline ceiling do not (no cross-language handling)
@@ -82,7 +85,7 @@ def test_own_data_measured_through_the_cli(tmp_path, labelled):
     assert done.returncode == 0, done.stderr
     assert "newsloom (CLI)" in done.stdout
     got = figures(done.stdout)
-    assert len(got) == 6 and all(rows == [(1.0, 1.0, 1.0)] for rows in got.values())
+    assert len(got) == 9 and all(rows == [(1.0, 1.0, 1.0)] for rows in got.values())
 
 
 @pytest.mark.parametrize(
@@ -93,6 +96,7 @@ def test_own_data_measured_through_the_cli(tmp_path, labelled):
         (["--split", "2020-01-01"], "0 articles dated before 2020-01-01 (tuning)"),
         (["--ceiling"], "--ceiling needs --direct"),
         (["--sweep"], "--sweep needs --direct"),
+        (["--direct", "--select", "dates,weekly"], "--select takes modes from dates, busy, spread"),
     ],
 )
 def test_bad_arguments_get_a_clear_error(tmp_path, labelled, args, message):
@@ -102,3 +106,32 @@ def test_bad_arguments_get_a_clear_error(tmp_path, labelled, args, message):
     done = bench(tmp_path, *args)
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert message in done.stderr
+
+
+def test_spread_gives_articles_of_a_story_dated_once_their_own_times():
+    """allsides-dev dates every article with its story's timestamp; ``spread`` gives each its
+    own day (from its URL when it names one) and time, and leaves articles with their own
+    times alone."""
+    sys.path.insert(0, str(BENCH.parent))
+    import cluster_quality as cq
+
+    def row(id_, url, date, label):
+        return {"id": id_, "url": url, "title": "t", "text": "x", "source": "s", "date": date,
+                "label": label, "_kind": "news"}  # fmt: skip
+
+    once = "2021-05-12T18:00:00+00:00"
+    rows = [
+        row("a1", "https://a.example/news/2021/05/11/pipeline-hack", once, "A"),
+        row("a2", "https://b.example/2021-05-12-gas-prices", once, "A"),
+        row("a3", "https://c.example/story/gas-lines", once, "A"),
+        row("b1", "https://d.example/x", "2021-05-12T08:00:00+00:00", "B"),
+        row("b2", "https://e.example/y", "2021-05-12T09:30:00+00:00", "B"),
+    ]
+    got = {r["id"]: r["published"] for r in cq.records(rows, "spread")}
+    assert got["a1"][:10] == "2021-05-11"  # the day in its URL
+    assert got["a2"][:10] == "2021-05-12" and got["a3"][:10] == "2021-05-12"
+    assert len({got["a1"], got["a2"], got["a3"]}) == 3  # no longer one instant
+    assert got["b1"] == rows[3]["date"] and got["b2"] == rows[4]["date"]  # their own times kept
+    assert got == {r["id"]: r["published"] for r in cq.records(rows, "spread")}  # deterministic
+    order = [r["published"] for r in cq.records(rows, "spread")]
+    assert order == sorted(order, key=cq._when)  # arrival in time order
