@@ -76,6 +76,35 @@ def test_a_signal_finishes_or_hands_back_work_then_a_restart_completes_it(
     assert refetched == len(ARTICLES) - stored, (refetched, stored)
 
 
+def test_a_second_signal_stops_at_once_then_a_restart_completes_the_work(tmp_path, db_url, site):
+    env = service_env(tmp_path / "data", db_url, NEWSLOOM_SHUTDOWN_GRACE=60)
+    add_sources(tmp_path / "sources.opml", site, env)
+    site.page_delay = 5.0  # the polls in hand would take half a minute to finish
+    proc = newsloom("run", "--port", str(free_port()), env=env)
+    try:
+        wait_for(lambda: any(p.startswith("/a/") for p in site.requests), 90, "page fetches", proc)
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(1.0)  # the first is handled: the polls in hand are left to finish
+        proc.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        out = finish(proc, 60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    took = time.monotonic() - started
+    assert proc.returncode == 0, out
+    assert "SIGTERM: finishing the work in hand" in out and "second signal: stopping now" in out
+    assert took < 15, f"stopped {took:.1f}s after the second signal (grace 60s)"
+    assert "Traceback" not in out, out
+    assert stored_count(db_url) < len(ARTICLES)
+    # a page cut off by the stop is not stored from the feed's text (here: none) in its place
+    assert not db_rows(db_url, "SELECT url FROM articles WHERE coalesce(text, '') = ''")
+    site.page_delay = 0
+    out = finish(newsloom("run", "--once", env=env), 240)
+    assert "Traceback" not in out, out
+    check_final_state(db_url, site)
+
+
 def test_sigkill_mid_run_then_restart_loses_nothing_and_repeats_nothing(tmp_path, db_url, site):
     env = service_env(tmp_path / "data", db_url)
     add_sources(tmp_path / "sources.opml", site, env)

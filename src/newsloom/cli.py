@@ -452,6 +452,13 @@ def _run_with_workers(obj, count: int, host: str, port: int) -> None:
         loop = asyncio.get_running_loop()
 
         def on_signal(signum) -> None:
+            if server.should_exit:  # a second signal: do not wait for the work in hand
+                click.echo("second signal: stopping the workers now", err=True)
+                server.force_exit = True
+                for proc in procs.values():
+                    if proc.poll() is None:
+                        proc.kill()  # its jobs go back to the queue (stalled-job recovery)
+                return
             click.echo(f"{signal.Signals(signum).name}: stopping the workers and the site")
             server.should_exit = True
 

@@ -729,7 +729,12 @@ async def run_forever(
 
 
 async def _until_stopped(coro, stop: asyncio.Event, grace: float):
-    """Run ``coro``; once ``stop`` is set give it ``grace`` seconds, then cancel it (-> None)."""
+    """Run ``coro``; once ``stop`` is set give it ``grace`` seconds, then cancel it (-> None).
+
+    Cancelled itself (a second signal), it cancels ``coro`` first and waits for it to unwind:
+    left running, its fetches would fail as the poller's HTTP client closes under them, and a
+    failed page falls back to the feed's text, which would then be stored for good.
+    """
     task = asyncio.ensure_future(coro)
     stopping = asyncio.ensure_future(stop.wait())
     try:
@@ -743,6 +748,10 @@ async def _until_stopped(coro, stop: asyncio.Event, grace: float):
                 await asyncio.gather(task, return_exceptions=True)
                 return None
         return task.result()
+    except asyncio.CancelledError:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        raise
     finally:
         stopping.cancel()
 
