@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -59,6 +60,29 @@ def newsloom(*args, env, **kw) -> subprocess.Popen:
 def finish(proc: subprocess.Popen, timeout: float) -> str:
     out, _ = proc.communicate(timeout=timeout)
     return out
+
+
+@contextlib.contextmanager
+def running(proc: subprocess.Popen):
+    """``proc``, killed on the way out if it is still running (a failed test leaves none)."""
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=30)
+
+
+def stop(proc: subprocess.Popen, *signals: int, pause: float = 1.0, timeout: float = 60):
+    """Send ``signals`` ``pause`` seconds apart: (the output, seconds from the last signal to
+    the exit)."""
+    for i, sig in enumerate(signals):
+        if i:
+            time.sleep(pause)
+        proc.send_signal(sig)
+    started = time.monotonic()
+    out = finish(proc, timeout)
+    return out, time.monotonic() - started
 
 
 def db_rows(db_url: str, sql: str) -> list:

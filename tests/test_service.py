@@ -22,7 +22,9 @@ from service import (
     finish,
     free_port,
     newsloom,
+    running,
     service_env,
+    stop,
     stored_count,
     wait_for,
 )
@@ -43,18 +45,11 @@ def test_a_signal_finishes_or_hands_back_work_then_a_restart_completes_it(
     env = service_env(tmp_path / "data", db_url, NEWSLOOM_SHUTDOWN_GRACE=grace)
     add_sources(tmp_path / "sources.opml", site, env)
     port = free_port()
-    proc = newsloom("run", "--port", str(port), env=env)
-    try:
+    with running(newsloom("run", "--port", str(port), env=env)) as proc:
         # pages take a second each, two at a time: signal while the first poll is in flight
         wait_for(lambda: any(p.startswith("/a/") for p in site.requests), 90, "page fetches", proc)
         time.sleep(1.5)
-        proc.send_signal(sig)
-        started = time.monotonic()
-        out = finish(proc, 60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    took = time.monotonic() - started
+        out, took = stop(proc, sig)
     assert proc.returncode == 0, out
     assert f"{sig.name}: finishing the work in hand" in out, out
     assert out.rstrip().endswith("stopped"), out
@@ -80,18 +75,10 @@ def test_a_second_signal_stops_at_once_then_a_restart_completes_the_work(tmp_pat
     env = service_env(tmp_path / "data", db_url, NEWSLOOM_SHUTDOWN_GRACE=60)
     add_sources(tmp_path / "sources.opml", site, env)
     site.page_delay = 5.0  # the polls in hand would take half a minute to finish
-    proc = newsloom("run", "--port", str(free_port()), env=env)
-    try:
+    with running(newsloom("run", "--port", str(free_port()), env=env)) as proc:
         wait_for(lambda: any(p.startswith("/a/") for p in site.requests), 90, "page fetches", proc)
-        proc.send_signal(signal.SIGTERM)
-        time.sleep(1.0)  # the first is handled: the polls in hand are left to finish
-        proc.send_signal(signal.SIGINT)
-        started = time.monotonic()
-        out = finish(proc, 60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    took = time.monotonic() - started
+        # a second after the first (handled: the polls in hand are left to finish), another
+        out, took = stop(proc, signal.SIGTERM, signal.SIGINT)
     assert proc.returncode == 0, out
     assert "SIGTERM: finishing the work in hand" in out and "second signal: stopping now" in out
     assert took < 15, f"stopped {took:.1f}s after the second signal (grace 60s)"

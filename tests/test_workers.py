@@ -21,7 +21,9 @@ from service import (
     finish,
     free_port,
     newsloom,
+    running,
     service_env,
+    stop,
     stored_count,
     story_partition,
     wait_for,
@@ -145,20 +147,13 @@ def test_run_with_workers_stops_at_once_on_a_second_signal(tmp_path, pg_url):
     with NewsSite(page_delay=5.0) as site:  # the jobs in hand would take half a minute
         env = service_env(tmp_path / "data", pg_url, NEWSLOOM_SHUTDOWN_GRACE=60)
         add_sources(tmp_path / "sources.opml", site, env)
-        proc = newsloom("run", "--workers", "1", "--port", str(free_port()), env=env)
-        try:
+        run = newsloom("run", "--workers", "1", "--port", str(free_port()), env=env)
+        with running(run) as proc:
             wait_for(
                 lambda: any(p.startswith("/a/") for p in site.requests), 120, "page fetches", proc
             )
-            proc.send_signal(signal.SIGTERM)
-            time.sleep(1.0)  # the first is handled: the worker is finishing its jobs
-            proc.send_signal(signal.SIGTERM)
-            started = time.monotonic()
-            out = finish(proc, 60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-        took = time.monotonic() - started
+            # a second after the first (handled: the worker is finishing its jobs), another
+            out, took = stop(proc, signal.SIGTERM, signal.SIGTERM)
         assert proc.returncode == 0, out
         assert "SIGTERM: stopping the workers and the site" in out, out
         assert "second signal: stopping the workers now" in out, out
@@ -166,13 +161,9 @@ def test_run_with_workers_stops_at_once_on_a_second_signal(tmp_path, pg_url):
         assert stored_count(pg_url) < len(ARTICLES)
         # the next start takes the killed worker's jobs back (stalled-job recovery)
         site.page_delay = 0
-        proc = newsloom("run", "--workers", "1", "--port", str(free_port()), env=env)
-        try:
+        run = newsloom("run", "--workers", "1", "--port", str(free_port()), env=env)
+        with running(run) as proc:
             wait_for(lambda: all_done(pg_url), 180, "the restarted worker to finish", proc)
-            proc.send_signal(signal.SIGTERM)
-            out = finish(proc, 90)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
+            out, _ = stop(proc, signal.SIGTERM, timeout=90)
         assert proc.returncode == 0 and "Traceback" not in out, out
     check_final_state(pg_url, site)
