@@ -450,6 +450,22 @@ def test_a_comment_needs_less_evidence_to_join_the_story_it_argues_about(vectors
     assert out[-1].new_story, out[-1].reason
 
 
+def place(arts, mat, times, order, kinds=None) -> dict[str, int]:
+    """Feed the fixture's articles to a fresh assigner in ``order`` (``times``, ``kinds`` and
+    vectors ``mat`` by index): each article's id -> its story at the end, merges followed."""
+    assigner, story = StoryAssigner(), {}
+    for k in order:
+        a = arts[k]
+        decision = assigner.add(
+            Item(k + 1, times[k], a["title"], a["text"], mat[k], a["source"],
+                 a.get("language"), kind=kinds[k] if kinds else None)
+        )  # fmt: skip
+        story[a["id"]] = decision.story
+        for absorbed, survivor in decision.merged:
+            story = {x: survivor if v == absorbed else v for x, v in story.items()}
+    return story
+
+
 def test_the_team_events_form_their_stories_in_any_arrival_order():
     """The fixture of tests/test_cluster.py (five events, a look-alike of event A on the same
     topic and day, translations) and a comment on the look-alike, fed straight to the assigner
@@ -463,29 +479,12 @@ def test_the_team_events_form_their_stories_in_any_arrival_order():
     kinds = [classify(url=a["url"], title=a["title"], text=a["text"]).kind for a in arts]
     assert kinds.count("opinion") == 2  # c3 and the comment
     expected = sorted(sorted(a["id"] for a in arts if a["story"] == s) for s in "ABCDE")
+    times = [datetime.fromisoformat(a["published"].replace("Z", "+00:00")) for a in arts]
     wrong = []
     for seed in range(40):
         order = list(range(len(arts)))
         random.Random(seed).shuffle(order)
-        assigner, story = StoryAssigner(), {}
-        for k in order:
-            a = arts[k]
-            when = datetime.fromisoformat(a["published"].replace("Z", "+00:00"))
-            decision = assigner.add(
-                Item(
-                    k + 1,
-                    when,
-                    a["title"],
-                    a["text"],
-                    mat[k],
-                    a["source"],
-                    a.get("language"),
-                    kind=kinds[k],
-                )
-            )
-            story[a["id"]] = decision.story
-            for absorbed, survivor in decision.merged:
-                story = {x: survivor if v == absorbed else v for x, v in story.items()}
+        story = place(arts, mat, times, order, kinds)
         groups: dict[int, list[str]] = {}
         for art, key in story.items():
             groups.setdefault(key, []).append(art)
@@ -508,15 +507,7 @@ def test_translations_join_their_event_when_articles_come_hours_apart():
     for seed in range(40):
         rnd = random.Random(seed)
         times = [T0 + timedelta(hours=rnd.uniform(0, 12)) for _ in arts]
-        assigner, story = StoryAssigner(), {}
-        for k in sorted(range(len(arts)), key=lambda k: times[k]):
-            a = arts[k]
-            item = Item(k + 1, times[k], a["title"], a["text"], mat[k], a["source"],
-                        a.get("language"))  # fmt: skip
-            decision = assigner.add(item)
-            story[ids[k]] = decision.story
-            for absorbed, survivor in decision.merged:
-                story = {x: survivor if v == absorbed else v for x, v in story.items()}
+        story = place(arts, mat, times, sorted(range(len(arts)), key=lambda k: times[k]))
         if len({story[ids[k]] for k in event_a}) != 1:
             apart.append(seed)
     assert apart == []

@@ -120,8 +120,7 @@ def test_run_with_workers_serves_the_site_and_stops_cleanly(tmp_path, pg_url):
         env = service_env(tmp_path / "data", pg_url)
         add_sources(tmp_path / "sources.opml", site, env)
         port = free_port()
-        proc = newsloom("run", "--workers", "2", "--port", str(port), env=env)
-        try:
+        with running(newsloom("run", "--workers", "2", "--port", str(port), env=env)) as proc:
             wait_for(lambda: all_done(pg_url), 180, "the workers to finish", proc)
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as r:
                 assert r.status == 200
@@ -132,11 +131,7 @@ def test_run_with_workers_serves_the_site_and_stops_cleanly(tmp_path, pg_url):
                 families = {f.name: f for f in text_string_to_metric_families(r.read().decode())}
             assert families["newsloom_workers"].samples[0].value == 2
             time.sleep(0.5)
-            proc.send_signal(signal.SIGTERM)
-            out = finish(proc, 90)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
+            out, _ = stop(proc, signal.SIGTERM, timeout=90)
     assert proc.returncode == 0, out
     assert out.count("started (pid") == 2 and out.count("worker stopped") == 2, out
     assert "Traceback" not in out, out
