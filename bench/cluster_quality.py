@@ -95,6 +95,7 @@ BUSY_DATE = "2021-06-01T12:00:00+00:00"
 MODES = ("dates", "busy")
 #: Reported beside MODES, never used to choose settings (see the module docstring).
 DIAGNOSTIC_MODES = ("spread",)
+ALL_MODES = MODES + DIAGNOSTIC_MODES
 #: A date in an article's URL (/2021/05/12/ or 2021-05-12): the day the outlet published it.
 URL_DAY = re.compile(r"/(20\d\d)/(\d\d?)/(\d\d?)/|(20\d\d)-(\d\d)-(\d\d)")
 PARTS = ("tuning", "held-out", "all")
@@ -195,7 +196,7 @@ def _spread(row: dict) -> str:
     day = _when(row["date"]).date()
     m = URL_DAY.search(row["url"])
     if m:
-        y, mo, d = (int(g) for g in (m.groups()[:3] if m.group(1) else m.groups()[3:]))
+        y, mo, d = (int(g) for g in m.groups() if g)  # whichever form matched
         try:
             day = date(y, mo, d)
         except ValueError:
@@ -513,7 +514,7 @@ def baselines(rows, vecs) -> None:
         label = "distance_threshold" if name == "tfidf+agglomerative" else "t"
         print(f"\nbaseline {name} ({label}={t}, chosen on the tuning part):")
         for part in PARTS:
-            for mode in MODES + DIAGNOSTIC_MODES:
+            for mode in ALL_MODES:
                 recs = records(part_rows(rows, part), mode)
                 m = metrics(run(name, recs, mode, t), [r["_label"] for r in recs])
                 print(f"  {part:>8} {mode:>6}: {fmt(m)}")
@@ -592,7 +593,7 @@ def main(argv=None) -> int:
         default=",".join(MODES),
         metavar="MODES",
         help="modes the sweep's rule weighs, comma-separated "
-        f"(of {', '.join(MODES + DIAGNOSTIC_MODES)}; default {','.join(MODES)})",
+        f"(of {', '.join(ALL_MODES)}; default {','.join(MODES)})",
     )
     ap.add_argument(
         "--embedder",
@@ -608,9 +609,9 @@ def main(argv=None) -> int:
             print(f"cluster_quality: --{flag} needs --direct", file=sys.stderr)
             return 2
     select = tuple(m.strip() for m in args.select.split(",") if m.strip())
-    if not select or set(select) - set(MODES + DIAGNOSTIC_MODES):
+    if not select or set(select) - set(ALL_MODES):
         print(
-            f"cluster_quality: --select takes modes from {', '.join(MODES + DIAGNOSTIC_MODES)}, "
+            f"cluster_quality: --select takes modes from {', '.join(ALL_MODES)}, "
             f"not {args.select!r}",
             file=sys.stderr,
         )
@@ -654,7 +655,7 @@ def main(argv=None) -> int:
     print(f"\nnewsloom ({how}), ClusterParams defaults" + (f" except {changed}" if changed else ""))
     preds = {}
     for part in PARTS:
-        for mode in MODES + DIAGNOSTIC_MODES:
+        for mode in ALL_MODES:
             recs = records(part_rows(rows, part), mode)
             if args.direct:
                 pred = run_direct(recs, vecs, params)
