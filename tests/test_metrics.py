@@ -34,7 +34,14 @@ from newsloom.pipeline import (
     write_pending,
 )
 from newsloom.store import pages as store_pages
-from newsloom.store.schema import articles, ingest_errors, sources, stories, story_pages
+from newsloom.store.schema import (
+    articles,
+    ingest_errors,
+    pending_pages,
+    sources,
+    stories,
+    story_pages,
+)
 from newsloom.web.app import create_app
 
 sys.path.insert(0, str(Path(__file__).parent / "data" / "cluster"))
@@ -126,6 +133,7 @@ def db_truth(engine, min_outlets: int) -> dict:
                 )
             ),
             "unclustered": _count(conn, articles, articles.c.story_id.is_(None)),
+            "page_retries": _count(conn, pending_pages),
             "pages": len(store_pages.stories_needing_pages(conn, min_outlets, now)),
             "errors": dict(
                 conn.execute(
@@ -151,6 +159,7 @@ def assert_gauges_match(samples: Samples, truth: dict) -> None:
     assert value(samples, "newsloom_queue_depth", queue="unclustered") == truth["unclustered"]
     assert value(samples, "newsloom_queue_depth", queue="pages") == truth["pages"]
     assert value(samples, "newsloom_queue_depth", queue="sources_due") == truth["sources_due"]
+    assert value(samples, "newsloom_queue_depth", queue="page_retries") == truth["page_retries"]
     exposed = {
         dict(labels)["kind"]: v
         for (name, labels), v in samples.items()
@@ -265,6 +274,7 @@ def test_metrics_and_status_match_the_database(site, engine, httpserver, tmp_pat
         "unclustered": truth["unclustered"],
         "pages": truth["pages"],
         "sources_due": truth["sources_due"],
+        "page_retries": truth["page_retries"],
     }
     assert status["errors_24h"] == truth["errors"] == {"http_5xx": 1}
     assert status["newest_page"] and datetime.fromisoformat(status["newest_page"]).tzinfo

@@ -7,9 +7,11 @@ nothing already stored is lost.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import http.server
 import threading
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -20,7 +22,10 @@ from werkzeug import Response
 from newsloom.model import Source
 from newsloom.pipeline import Ingestor, add_source, refresh_due
 from newsloom.store import articles as store_articles
+from newsloom.store import pending as store_pending
 from newsloom.store import sources as store_sources
+from newsloom.store.schema import pending_pages
+from newsloom.store.stats import pipeline_stats
 
 
 def rss(base: str, items: list[tuple[str, str | None]], pub: datetime | None = None) -> str:
@@ -295,3 +300,150 @@ def test_run_once_polls_clusters_and_writes(engine, db_settings, httpserver):
 
         (story,) = list(iter_stories(conn))
         assert store_pages.latest_page(conn, story.id)["headline"]
+
+
+def _due(engine, source_id: int) -> None:
+    """Make a source due for its next poll now."""
+    with engine.begin() as conn:
+        src = store_sources.source_by_id(conn, source_id)
+        src.next_fetch = None
+        store_sources.save_fetch_state(conn, src)
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_page_failing_for_a_passing_reason_is_tried_again(engine, db_settings, httpserver):
+    """A page that answers 503 (or refuses the connection) while the feed gives only a teaser
+    is not stored from the teaser: it waits, is tried at a later poll even after the feed has
+    dropped it, and is stored from its page once the page answers."""
+    base = httpserver.url_for("")[:-1]
+    down = f"http://127.0.0.1:{_closed_port()}/p/refused"
+    items = [("/p/1", "One"), ("/p/404", "Gone")]
+    feed = {"body": rss(base, items)}
+    feed["body"] = feed["body"].replace(
+        "</channel>",
+        f"<item><title>Refused</title><link>{down}</link><description>Teaser</description>"
+        "</item></channel>",
+    )
+
+    def feed_handler(request):  # conditional, as real feeds are: unchanged gives 304
+        tag = '"' + hashlib.sha1(feed["body"].encode()).hexdigest()[:12] + '"'
+        if request.headers.get("If-None-Match") == tag:
+            return Response(status=304, headers={"ETag": tag})
+        return Response(feed["body"], content_type="application/rss+xml", headers={"ETag": tag})
+
+    httpserver.expect_request("/feed.xml").respond_with_handler(feed_handler)
+    state = {"up": False, "calls": 0}
+
+    def flaky(request):
+        state["calls"] += 1
+        if state["up"]:
+            return Response(page("Story One", 1), content_type="text/html")
+        return Response("busy", status=503)
+
+    httpserver.expect_request("/p/1").respond_with_handler(flaky)
+    httpserver.expect_request("/p/404").respond_with_data("no such page", status=404)
+    src, _ = add_source(engine, Source(url=f"{base}/feed.xml", name="Flaky pages"))
+
+    first = poll(engine, db_settings)[0]
+    # the 404 is a lasting failure: the feed's title and teaser are kept at once
+    assert (first.tally.new, first.tally.deferred) == (1, 2), first.tally.summary()
+    assert "pages to try again later 2" in first.tally.summary()
+    with engine.connect() as conn:
+        stored = {a.url: a for a in store_articles.iter_articles(conn)}
+        waiting = {p.url: p for p in store_pending.for_source(conn, src.id)}
+        stats = pipeline_stats(conn, datetime.now(UTC))
+    assert set(stored) == {f"{base}/p/404"} and stored[f"{base}/p/404"].text == "About Gone"
+    assert set(waiting) == {f"{base}/p/1", down}
+    assert waiting[f"{base}/p/1"].attempts == 1 and "503" in waiting[f"{base}/p/1"].last_error
+    assert waiting[down].entry.title == "Refused"
+    assert stats.queues["page_retries"] == 2
+    calls = state["calls"]
+    # the first retry waits ten minutes: an immediate poll does not fetch the page again
+    wait = waiting[f"{base}/p/1"].next_try - waiting[f"{base}/p/1"].first_failed
+    assert timedelta(minutes=9) < wait <= timedelta(minutes=10)
+    _due(engine, src.id)
+    second = poll(engine, db_settings)[0]
+    assert second.status == "not_modified"
+    assert (second.tally.new, second.tally.deferred) == (0, 2)
+    assert state["calls"] == calls
+
+    # the feed drops the item, the page comes back, the wait is over: fetched from the queue
+    feed["body"] = rss(base, [("/p/404", "Gone")])
+    state["up"] = True
+    with engine.begin() as conn:
+        conn.execute(pending_pages.update().values(next_try=datetime.now(UTC)))
+    _due(engine, src.id)
+    third = poll(engine, db_settings)[0]
+    assert third.tally.new == 1 and third.tally.deferred == 1  # the refused one fails again
+    with engine.connect() as conn:
+        one = store_articles.article_by_url(conn, f"{base}/p/1")
+        waiting = {p.url: p for p in store_pending.for_source(conn, src.id)}
+    assert one.title == "Story One" and len(one.text.split()) > 100
+    assert set(waiting) == {down} and waiting[down].attempts == 2
+    # the second wait is twice the first
+    assert waiting[down].next_try - datetime.now(UTC) > timedelta(minutes=19)
+
+    # a feed that answers "not modified" still has its waiting pages tried when they are due
+    with engine.begin() as conn:
+        conn.execute(pending_pages.update().values(next_try=datetime.now(UTC)))
+    _due(engine, src.id)
+    fourth = poll(engine, db_settings)[0]
+    assert fourth.status == "not_modified" and fourth.tally.deferred == 1
+    with engine.connect() as conn:
+        assert store_pending.get(conn, down).attempts == 3
+
+
+def test_a_page_that_keeps_failing_is_stored_from_the_feed_in_the_end(
+    engine, db_settings, httpserver
+):
+    base = httpserver.url_for("")[:-1]
+    long_summary = " ".join(["harbour council vote"] * 20)  # 60 words: more than a teaser
+    feed = rss(base, [("/q/1", "Down"), ("/q/2", "Long")]).replace(
+        "<description>About Long</description>", f"<description>{long_summary}</description>"
+    )
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        feed, content_type="application/rss+xml"
+    )
+    for path in ("/q/1", "/q/2"):
+        httpserver.expect_request(path).respond_with_data("down", status=502)
+    src, _ = add_source(engine, Source(url=f"{base}/feed.xml", name="Down"))
+    settings = replace(db_settings, page_retry_hours=1.0)
+
+    first = poll(engine, settings)[0]
+    # a feed that gives the text is stored from it at once; the teaser waits for its page
+    assert (first.tally.new, first.tally.deferred) == (1, 1)
+    with engine.connect() as conn:
+        assert store_articles.article_by_url(conn, f"{base}/q/2").text == long_summary
+        (waiting,) = store_pending.for_source(conn, src.id)
+    # the last try is due when the hours are up, not later
+    assert waiting.next_try - waiting.first_failed == timedelta(minutes=10)
+
+    # an hour later the page still fails: the feed's title and teaser are stored, once
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1, seconds=1)
+    with engine.begin() as conn:
+        conn.execute(pending_pages.update().values(first_failed=an_hour_ago, next_try=an_hour_ago))
+    _due(engine, src.id)
+    second = poll(engine, settings)[0]
+    assert (second.tally.new, second.tally.known, second.tally.deferred) == (1, 1, 0)
+    with engine.connect() as conn:
+        down = store_articles.article_by_url(conn, f"{base}/q/1")
+        assert store_pending.for_source(conn, src.id) == []
+        errors = [e for e in store_sources.recent_errors(conn, limit=50) if e["url"]]
+    assert (down.title, down.text) == ("Down", "About Down")
+    assert sum(e["url"] == f"{base}/q/1" for e in errors) == 2  # both failures on record
+
+    # with page_retry_hours 0 a teaser is stored at once, as before
+    httpserver.expect_request("/feed2.xml").respond_with_data(
+        rss(base, [("/q/3", "Now")]), content_type="application/rss+xml"
+    )
+    httpserver.expect_request("/q/3").respond_with_data("down", status=503)
+    add_source(engine, Source(url=f"{base}/feed2.xml", name="Now"))
+    now = {r.source_id: r for r in poll(engine, replace(db_settings, page_retry_hours=0))}
+    assert [(r.tally.new, r.tally.deferred) for r in now.values()] == [(1, 0)]

@@ -708,7 +708,7 @@ def status(obj, as_json):
         (
             "queues",
             f"{stats.unclustered} articles to cluster, {stats.pages_pending} pages to write, "
-            f"{stats.sources_due} sources due",
+            f"{stats.sources_due} sources due, {stats.page_retries} article pages to try again",
         ),
         ("errors", f"in the last 24 h: {errors}"),
     ):

@@ -59,6 +59,12 @@ class Settings:
         min(4, os.cpu_count() or 1),
         "Processes that extract article pages in parallel (0: extract in this process).",
     )
+    page_retry_hours: float = _setting(
+        6.0,
+        "Hours an article page that fails for a passing reason (time-out, connection, 5xx, "
+        "429) is tried again when its feed gives only a teaser, before the feed's own text is "
+        "stored instead (0: store it at once).",
+    )
     max_items_per_feed: int = _setting(100, "Newest items taken from one feed per poll.")
     max_future_hours: float = _setting(
         24.0, "Publication dates further in the future are treated as unknown."

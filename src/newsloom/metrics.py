@@ -48,7 +48,8 @@ FETCH_ERRORS = Counter(
 )
 ARTICLES_INGESTED = Counter(
     "newsloom_articles_ingested",
-    "Incoming articles by outcome: new, duplicate (syndicated copy), known or rejected.",
+    "Incoming articles by outcome: new, duplicate (syndicated copy), known, rejected or "
+    "deferred (page to try again).",
     ["outcome"],
     registry=None,
 )
@@ -74,7 +75,7 @@ CLUSTER_BATCH_SECONDS = Histogram(
 # every known outcome is exposed from the start (at 0), so rates work from the first scrape
 for _status in ("ok", "not_modified", "error"):
     POLLS.labels(_status)
-for _outcome in ("new", "duplicate", "known", "rejected"):
+for _outcome in ("new", "duplicate", "known", "rejected", "deferred"):
     ARTICLES_INGESTED.labels(_outcome)
 for _outcome in ("written", "unchanged", "not_enough"):
     STORIES_WRITTEN.labels(_outcome)
@@ -187,7 +188,8 @@ class StatsCollector(Collector):
         queues = GaugeMetricFamily(
             "newsloom_queue_depth",
             "Work waiting: articles without a story (unclustered), stories whose page is "
-            "missing or stale (pages), sources due for a poll (sources_due).",
+            "missing or stale (pages), sources due for a poll (sources_due), article pages "
+            "that failed for a passing reason and wait for another try (page_retries).",
             labels=["queue"],
         )
         errors = GaugeMetricFamily(

@@ -42,6 +42,7 @@ from .model import KINDS, Article, Extracted, FeedEntry, Source
 from .store import articles as store_articles
 from .store import meta as store_meta
 from .store import pages as store_pages
+from .store import pending as store_pending
 from .store import sources as store_sources
 from .store import stories as store_stories
 from .store.db import transaction
@@ -78,20 +79,24 @@ def looks_like_html(content_type: str | None, body: bytes) -> bool:
 class Outcome:
     """What happened to one incoming document."""
 
-    status: str  # "new", "duplicate" (a syndicated copy, stored and linked), "known", "rejected"
+    #: "new", "duplicate" (a syndicated copy, stored and linked), "known", "rejected", or
+    #: "deferred" (its page failed for a passing reason: tried again later, not yet stored)
+    status: str
     article_id: int | None = None
     reason: str | None = None
 
 
 @dataclass
 class Tally:
-    """Counts for a summary line: read, new, duplicate, known, rejected with reasons."""
+    """Counts for a summary line: read, new, duplicate, known, rejected with reasons, and
+    deferred (pages to try again)."""
 
     read: int = 0
     new: int = 0
     duplicate: int = 0
     known: int = 0
     rejected: int = 0
+    deferred: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
 
     def add(self, outcome: Outcome) -> None:
@@ -112,6 +117,8 @@ class Tally:
         if self.reasons:
             reasons = ", ".join(f"{k}: {v}" for k, v in sorted(self.reasons.items()))
             line += f" ({reasons})"
+        if self.deferred:
+            line += f", pages to try again later {self.deferred}"
         return line
 
 
@@ -377,6 +384,17 @@ def _extract_job(content: bytes, url: str, charset: str | None) -> Extracted:
     return extract(content, url, charset=charset)
 
 
+#: Fetch failures that another try may mend (``FetchError.kind``): a page that fails so while
+#: its feed gives only a teaser is tried again at later polls (``Settings.page_retry_hours``)
+#: rather than stored from the teaser for good (an article without its text clusters and
+#: reads poorly). Lasting failures (404, 403, robots, not HTML) keep the feed's text at once.
+PASSING = frozenset({"timeout", "connect", "dns", "http_5xx", "http_429", "http_408"})
+#: A feed text of fewer words than this is a teaser: worth waiting for the page.
+TEASER_WORDS = 50
+#: The wait before a failed page's second try; it doubles with each try.
+RETRY_FIRST_WAIT = timedelta(minutes=10)
+
+
 class Poller:
     """Polls sources: fetch (conditional) -> parse -> fetch new pages -> extract -> store.
 
@@ -438,6 +456,7 @@ class Poller:
             if resp.not_modified:
                 result.status = "not_modified"
                 src.poll_interval = poll_interval(self.settings, None, src.poll_interval, now)
+                await self._ingest_entries(src, [], result)  # pages waiting for another try
             else:
                 try:
                     entries = self._parse(resp).entries
@@ -508,39 +527,109 @@ class Poller:
             except ValueError:
                 result.tally.add(Outcome("rejected", reason="bad url"))
         with self.engine.connect() as conn:
+            waiting = {p.url: p for p in store_pending.for_source(conn, src.id)}
+            # a page still being tried is tried from here when the feed no longer lists it
+            for url, pending in waiting.items():
+                by_url.setdefault(url, pending.entry)
             known = store_articles.known_urls(conn, list(by_url))
         for _ in known:
             result.tally.add(Outcome("known"))
-        todo = [e for u, e in by_url.items() if u not in known]
+        if known & waiting.keys():  # stored meanwhile (another source, another process)
+            with transaction(self.engine) as conn:
+                for url in known & waiting.keys():
+                    store_pending.forget(conn, url)
+        now = datetime.now(UTC)
+        todo = []
+        for url, entry in by_url.items():
+            if url in known:
+                continue
+            if url in waiting and waiting[url].next_try > now and self.settings.fetch_pages:
+                result.tally.add(Outcome("deferred", reason="waiting"))
+                continue
+            todo.append((url, entry))
         if not self.settings.fetch_pages:
             with transaction(self.engine) as conn:
-                for entry in todo:
+                for url, entry in todo:
                     result.tally.add(self.ingestor.add(conn, article_from_entry(entry, src)))
+                    if url in waiting:
+                        store_pending.forget(conn, url)
             return
 
-        async def one(entry: FeedEntry) -> None:
-            art, page_types = await self._article_for_entry(src, entry)
-            if art is None:
-                result.tally.add(Outcome("rejected", reason="no page or text"))
+        async def one(url: str, entry: FeedEntry) -> None:
+            art, page_types, status = await self._article_for_entry(src, url, entry)
+            if status == "deferred":
+                result.tally.add(Outcome("deferred", reason="page failed"))
                 return
             with transaction(self.engine) as conn:
-                result.tally.add(self.ingestor.add(conn, art, page_types=page_types))
+                if art is None:
+                    result.tally.add(Outcome("rejected", reason="no page or text"))
+                else:
+                    result.tally.add(self.ingestor.add(conn, art, page_types=page_types))
+                if url in waiting or status == "given up":
+                    store_pending.forget(conn, url)
 
-        await asyncio.gather(*(one(e) for e in todo))
+        await asyncio.gather(*(one(u, e) for u, e in todo))
 
-    async def _article_for_entry(self, src: Source, entry: FeedEntry):
-        """Fetch and extract an entry's page; fall back to the feed's text when that fails."""
+    async def _article_for_entry(self, src: Source, url: str, entry: FeedEntry):
+        """Fetch and extract an entry's page: (article, page types, status).
+
+        Status ``page``: from the page. When that fails, ``feed``: from the feed's own text
+        (None without a title); ``deferred``: a passing failure (:data:`PASSING`) while the
+        feed gives only a teaser (under :data:`TEASER_WORDS` words), to be tried again at a
+        later poll, waiting :data:`RETRY_FIRST_WAIT` and twice as long after each try, until
+        ``page_retry_hours`` after the first failure; ``given up``: then, from the feed's text.
+        """
         try:
             page = await self.fetcher.fetch(entry.url, check_robots=True)
             if not looks_like_html(page.content_type, page.content):
                 raise ExtractError(f"extract: {entry.url} is {page.content_type}, not an HTML page")
             ex = await self.extractor(page.content, page.url, page.charset)
-            return article_from_page(ex, entry, src), ex.page_types
+            return article_from_page(ex, entry, src), ex.page_types, "page"
         except (FetchError, ExtractError) as exc:
             self._record_failure("article page failed", src, entry.url, exc, "extract")
-            if entry.title:
-                return article_from_entry(entry, src), ()
-            return None, ()
+            status = self._retry_later(src, url, entry, exc)
+            if status == "deferred":
+                return None, (), status
+            art = article_from_entry(entry, src) if entry.title else None
+            return art, (), status
+
+    def _retry_later(self, src: Source, url: str, entry: FeedEntry, exc: Exception) -> str:
+        """``deferred`` (try the page again later), ``given up`` (tried long enough) or
+        ``feed`` (not worth another try: a lasting failure, or the feed has the text)."""
+        hours = self.settings.page_retry_hours
+        if hours <= 0 or getattr(exc, "kind", None) not in PASSING:
+            return "feed"
+        if len((entry.summary or "").split()) >= TEASER_WORDS:
+            return "feed"
+        now = datetime.now(UTC)
+        limit = timedelta(hours=hours)
+        with transaction(self.engine) as conn:
+            pending = store_pending.record_failure(
+                conn,
+                url,
+                src.id,
+                entry,
+                str(exc),
+                now,
+                first_wait=min(RETRY_FIRST_WAIT, limit),
+                give_up_after=limit,
+            )
+        if now - pending.first_failed >= limit:
+            log.warning(
+                "article page given up source_id=%s url=%s tries=%d: stored from the feed",
+                src.id,
+                entry.url,
+                pending.attempts,
+            )
+            return "given up"
+        log.info(
+            "article page to try again source_id=%s url=%s tries=%d next=%s",
+            src.id,
+            entry.url,
+            pending.attempts,
+            pending.next_try.isoformat(timespec="seconds"),
+        )
+        return "deferred"
 
 
 async def refresh_due(

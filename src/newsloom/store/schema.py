@@ -179,6 +179,24 @@ ingest_errors = Table(
     Index("ix_ingest_errors_source_at", "source_id", "at"),
 )
 
+#: Feed items whose page failed for a passing reason (time-out, connection, DNS, HTTP 5xx or
+#: 429) while the feed gave only a teaser: tried again at the source's polls once ``next_try``
+#: has passed (the wait doubles with each try), from here even when the feed no longer lists
+#: them, until ``page_retry_hours`` after the first failure (``store.pending``). ``entry`` is
+#: the feed item as JSON.
+pending_pages = Table(
+    "pending_pages",
+    metadata,
+    Column("url", Text, primary_key=True),  # canonical
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"), nullable=False),
+    Column("entry", Text, nullable=False),
+    Column("first_failed", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_try", UTCDateTime, nullable=False),
+    Column("last_error", Text, nullable=False),
+    Index("ix_pending_pages_source", "source_id"),
+)
+
 #: Shared values every process must agree on (e.g. ``cluster_version``).
 meta = Table(
     "meta",

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, case, func, select, text
 
 from .pages import count_stories_needing_pages
-from .schema import articles, ingest_errors, sources, stories, story_pages
+from .schema import articles, ingest_errors, pending_pages, sources, stories, story_pages
 
 #: The window of recent ingest errors counted by kind.
 ERROR_WINDOW = timedelta(hours=24)
@@ -38,6 +38,7 @@ class PipelineStats:
     stories_with_page: int = 0
     unclustered: int = 0  # articles without a story: the cluster stage's queue
     pages_pending: int = 0  # stories whose page is missing or older than their articles
+    page_retries: int = 0  # article pages that failed for a passing reason, to try again
     errors_24h: dict[str, int] = field(default_factory=dict)  # ingest errors by kind
     last_poll: datetime | None = None
     newest_article: datetime | None = None  # by fetch time
@@ -48,11 +49,13 @@ class PipelineStats:
 
     @property
     def queues(self) -> dict[str, int]:
-        """Work waiting, by stage: articles to cluster, pages to write, sources to poll."""
+        """Work waiting, by stage: articles to cluster, pages to write, sources to poll,
+        article pages to fetch again."""
         return {
             "unclustered": self.unclustered,
             "pages": self.pages_pending,
             "sources_due": self.sources_due,
+            "page_retries": self.page_retries,
         }
 
     def as_dict(self) -> dict:
@@ -115,6 +118,7 @@ def pipeline_stats(conn: Connection, now: datetime, *, min_outlets: int = 2) -> 
         ).scalar_one(),
         unclustered=_count(conn, articles, articles.c.story_id.is_(None)),
         pages_pending=count_stories_needing_pages(conn, min_outlets, now),
+        page_retries=_count(conn, pending_pages),
         errors_24h={kind: n for kind, n in errors},
         newest_article=conn.execute(select(func.max(articles.c.fetched))).scalar(),
         newest_page=conn.execute(
