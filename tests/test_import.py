@@ -89,15 +89,18 @@ def test_import_jsonl_counts_and_exports(db_settings, tmp_path):
         },
         "{not json",
         {"title": "no url", "text": "x"},
-        {"url": "https://d.example/empty", "title": "nothing"},
+        # a headline alone is an article (a feed of headlines gives no more); nothing at all is not
+        {"url": "https://d.example/headline", "title": "Ferry capsizes off Varna", "text": ""},
+        {"url": "https://d.example/blank", "title": " ", "text": ""},
         [1, 2, 3],
     ]
     src = tmp_path / "in.jsonl"
     write_jsonl(src, [r if isinstance(r, (dict, str)) else json.dumps(r) for r in rows])
     result = run_cli(db_settings, "import", str(src))
     assert result.exit_code == 0, result.output
-    assert "read 8, new 2, syndicated copies 1, already stored 1, rejected 4" in result.output
+    assert "read 9, new 3, syndicated copies 1, already stored 1, rejected 4" in result.output
     assert "invalid JSON" in result.output and "missing url" in result.output
+    assert "missing title, text and html: 1" in result.output
 
     out = run_cli(db_settings, "export", "articles", "--format", "jsonl")
     exported = [json.loads(line) for line in out.output.splitlines()]
@@ -106,7 +109,10 @@ def test_import_jsonl_counts_and_exports(db_settings, tmp_path):
         "https://a.example/news/1",
         "https://b.example/wire/flood",
         "https://c.example/opinion/why-the-barrier-is-wrong",
+        "https://d.example/headline",
     }
+    headline = by_url["https://d.example/headline"]
+    assert (headline["title"], headline["text"]) == ("Ferry capsizes off Varna", "")
     first = by_url["https://a.example/news/1"]
     assert first["id"] == "ext-1" and first["source"] == "Alpha Post"
     assert first["published"].startswith("2026-11-20T08:00:00")
@@ -117,7 +123,7 @@ def test_import_jsonl_counts_and_exports(db_settings, tmp_path):
 
     # importing the same file again stores nothing new
     again = run_cli(db_settings, "import", str(src))
-    assert "new 0, syndicated copies 0, already stored 4" in again.output
+    assert "new 0, syndicated copies 0, already stored 5" in again.output
 
 
 def test_import_html_records_are_extracted(db_settings, tmp_path):

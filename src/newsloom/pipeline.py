@@ -662,10 +662,13 @@ def _source_lookup(engine: Engine) -> dict[str, Source]:
 def article_from_record(
     rec: Record, sources_by_key: dict[str, Source]
 ) -> tuple[Article, list[str]]:
-    """An Article from an archive record, extracting its HTML when it has no text."""
+    """An Article from an archive record, extracting its HTML when it has no text (a record
+    with neither is a headline alone)."""
     page_types: list[str] = []
-    if rec.text and rec.text.strip():
-        art = Article(url=rec.url, title=rec.title or "", text=rec.text, published=rec.published)
+    if rec.text and rec.text.strip() or not rec.html:  # text, or a headline alone
+        art = Article(
+            url=rec.url, title=rec.title or "", text=rec.text or "", published=rec.published
+        )
     else:
         ex = extract(rec.html or b"", rec.url, charset=rec.charset)
         art = article_from_page(ex, None, None)

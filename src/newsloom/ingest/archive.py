@@ -95,10 +95,12 @@ def read_jsonl(path: Path, keep: tuple[str, ...] = ()) -> Iterator[Record | BadR
             if not url or not isinstance(url, str):
                 yield BadRecord(where, "missing url")
                 continue
-            text, html = obj.get("text"), obj.get("html")
+            text, html, title = obj.get("text"), obj.get("html"), obj.get("title")
             has_text = isinstance(text, str) and bool(text.strip())
-            if not has_text and not (isinstance(html, str) and html.strip()):
-                yield BadRecord(where, "missing text or html")
+            has_title = isinstance(title, str) and bool(title.strip())
+            if not has_text and not (isinstance(html, str) and html.strip()) and not has_title:
+                # a headline alone is an article (a feed of headlines gives no more)
+                yield BadRecord(where, "missing title, text and html")
                 continue
             ext = obj.get("id")
             yield Record(
