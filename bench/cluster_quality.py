@@ -35,6 +35,12 @@ Split. Stories dated before 2021-06-01 are the tuning part (thresholds are chose
 stories from 2021-06-01 are held out. Each part is clustered on its own (the held-out articles
 never see the tuning ones and vice versa), and so is the full set.
 
+Undated. ``summaries.jsonl`` beside the default data (286 more AllSides clusters of three
+articles, title and text only: no date, outlet or URL; none of them in ``articles.jsonl``) is a
+second held-out set, never tuned on, measured in the ``busy`` mode only (without dates there is
+nothing else to measure) by newsloom and both baselines at their chosen settings. ``--undated
+PATH`` names another such file, ``--undated none`` skips it.
+
 Metrics. B-cubed precision, recall and F1 over articles, and the adjusted Rand index, against
 the AllSides story label.
 
@@ -90,6 +96,9 @@ from newsloom.ingest.classify import classify  # noqa: E402
 from newsloom.ingest.normalize import canonical_url  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "allsides-dev" / "articles.jsonl"
+#: A second held-out set beside ``DEFAULT_DATA``: clusters with no date, outlet or URL.
+DEFAULT_UNDATED = DEFAULT_DATA.parent / "summaries.jsonl"
+UNDATED = "undated"
 SPLIT_DATE = "2021-06-01"
 BUSY_DATE = "2021-06-01T12:00:00+00:00"
 MODES = ("dates", "busy")
@@ -143,6 +152,33 @@ def load(path: Path, split: str = SPLIT_DATE) -> list[dict]:
     for r in rows:
         r["_part"] = "tuning" if r["date"][:10] < split else "held-out"
         r["_kind"] = _kind(r)
+    return rows
+
+
+def load_undated(path: Path) -> list[dict]:
+    """``summaries.jsonl``'s clusters (three articles each, ``{title, text, id}``: no date,
+    outlet or URL) as rows of the ``undated`` part, measured in the busy-day mode only (without
+    dates there is nothing else to measure). Never tuned on. A URL is made up from the id (the
+    import needs one; ``.invalid`` is reserved, so it names no real page)."""
+    rows = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            cluster = json.loads(line)
+            for a in cluster["articles"]:
+                row = {
+                    "id": a["id"],
+                    "title": a["title"],
+                    "text": a["text"],
+                    "date": BUSY_DATE,
+                    "url": f"https://undated.invalid/{a['id']}",
+                    "source": None,
+                    "label": cluster["cluster_id"],
+                    "_part": UNDATED,
+                }
+                row["_kind"] = _kind(row)
+                rows.append(row)
     return rows
 
 
@@ -491,7 +527,7 @@ def sweep(rows, vecs, base: ClusterParams, jobs: int, modes=MODES) -> ClusterPar
     return best
 
 
-def baselines(rows, vecs) -> None:
+def baselines(rows, vecs, undated: list[dict] | None = None) -> None:
     grids = {
         "tfidf+agglomerative": [round(0.5 + 0.025 * i, 3) for i in range(19)],
         "use-threshold": [round(0.4 + 0.025 * i, 3) for i in range(19)],
@@ -518,6 +554,10 @@ def baselines(rows, vecs) -> None:
                 recs = records(part_rows(rows, part), mode)
                 m = metrics(run(name, recs, mode, t), [r["_label"] for r in recs])
                 print(f"  {part:>8} {mode:>6}: {fmt(m)}")
+        if undated:
+            recs = records(undated, "busy")
+            m = metrics(run(name, recs, "busy", t), [r["_label"] for r in recs])
+            print(f"  {UNDATED:>8} {'busy':>6}: {fmt(m)}")
 
 
 def ceiling_scores(recs: list[dict], vecs, params: ClusterParams) -> np.ndarray:
@@ -578,6 +618,14 @@ def main(argv=None) -> int:
         metavar="DATE",
         help="articles dated before DATE are the tuning part, the rest held out",
     )
+    ap.add_argument(
+        "--undated",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="a second held-out set in summaries.jsonl's format, measured on the busy day "
+        "(default: summaries.jsonl beside the default --data; 'none' to skip)",
+    )
     ap.add_argument("--direct", action="store_true", help="run StoryAssigner in memory")
     ap.add_argument("--sweep", action="store_true", help="grid-search thresholds (with --direct)")
     ap.add_argument("--errors", type=int, default=0, help="print the N worst merges and splits")
@@ -628,6 +676,14 @@ def main(argv=None) -> int:
         )
         return 2
     rows = load(args.data, args.split)
+    if args.undated is None and args.data == DEFAULT_DATA and DEFAULT_UNDATED.exists():
+        args.undated = DEFAULT_UNDATED
+    if args.undated is not None and str(args.undated) == "none":
+        args.undated = None
+    if args.undated is not None and not args.undated.exists():
+        print(f"cluster_quality: --undated file not found at {args.undated}", file=sys.stderr)
+        return 2
+    undated = load_undated(args.undated) if args.undated else []
     sizes = {p: len(part_rows(rows, p)) for p in ("tuning", "held-out")}
     if not all(sizes.values()):
         print(
@@ -646,8 +702,15 @@ def main(argv=None) -> int:
         f"{len(part_rows(rows, 'tuning'))} articles / {n_stories['tuning']} stories; held-out: "
         f"{len(part_rows(rows, 'held-out'))} / {n_stories['held-out']}"
     )
+    if undated:
+        print(
+            f"undated ({args.undated.name}, held out, busy day only): {len(undated)} articles / "
+            f"{len({r['label'] for r in undated})} stories"
+        )
     need_vectors = args.direct or not args.no_baselines
     vecs = vectors(rows, args.embedder) if need_vectors else {}
+    if undated and need_vectors:
+        vecs.update(vectors(undated, args.embedder))
     if args.sweep:
         params = sweep(rows, vecs, params, args.jobs, select)
     changed = {k: v for k, v in asdict(params).items() if v != getattr(ClusterParams(), k)}
@@ -667,8 +730,16 @@ def main(argv=None) -> int:
                     return 1
             preds[(part, mode)] = (recs, pred)
             print(f"  {part:>8} {mode:>6}: {fmt(metrics(pred, [r['_label'] for r in recs]))}")
+    if undated:
+        recs = records(undated, "busy")
+        try:
+            pred = run_direct(recs, vecs, params) if args.direct else run_cli(recs, args.embedder)
+        except RuntimeError as exc:
+            print(f"cluster_quality: {exc}", file=sys.stderr)
+            return 1
+        print(f"  {UNDATED:>8} {'busy':>6}: {fmt(metrics(pred, [r['_label'] for r in recs]))}")
     if not args.no_baselines:
-        baselines(rows, vecs)
+        baselines(rows, vecs, undated)
     if args.ceiling:
         ceiling(rows, vecs, params)
     if args.errors:

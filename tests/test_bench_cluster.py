@@ -88,6 +88,42 @@ def test_own_data_measured_through_the_cli(tmp_path, labelled):
     assert len(got) == 9 and all(rows == [(1.0, 1.0, 1.0)] for rows in got.values())
 
 
+@pytest.fixture
+def undated(tmp_path) -> Path:
+    """The fixture's events as undated clusters, in summaries.jsonl's format (title and text
+    only: no date, outlet or URL)."""
+    path = tmp_path / "clusters.jsonl"
+    events: dict[str, list[dict]] = {}
+    for a in ARTICLES:
+        events.setdefault(a["story"], []).append(
+            {"id": f"u-{a['id']}", "title": a["title"], "text": a["text"]}
+        )
+    with path.open("w", encoding="utf-8") as fh:
+        for story, arts in sorted(events.items()):
+            fh.write(json.dumps({"cluster_id": f"event-{story}", "articles": arts}) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("how", [["--direct"], []])
+def test_a_second_held_out_set_without_dates_is_measured_on_the_busy_day(
+    tmp_path, labelled, undated, how
+):
+    done = bench(
+        tmp_path, "--data", str(labelled), "--split", "2026-11-20", "--undated", str(undated),
+        *how,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "undated (clusters.jsonl, held out, busy day only): 15 articles / 5 stories" in out
+    lines = [ln for ln in out.splitlines() if re.match(r"\s*undated\s+busy: ", ln)]
+    # newsloom, then each baseline at the setting it chose on the tuning part
+    assert len(lines) == 3, out
+    figures = [re.search(r"P=([\d.]+) R=([\d.]+) F1=([\d.]+)", ln).groups() for ln in lines]
+    # newsloom finds the five events without dates, outlets or URLs, translations included
+    assert figures[0] == ("1.000", "1.000", "1.000")
+    assert any(f != ("1.000", "1.000", "1.000") for f in figures[1:])  # the baselines do not
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -97,6 +133,7 @@ def test_own_data_measured_through_the_cli(tmp_path, labelled):
         (["--ceiling"], "--ceiling needs --direct"),
         (["--sweep"], "--sweep needs --direct"),
         (["--direct", "--select", "dates,weekly"], "--select takes modes from dates, busy, spread"),
+        (["--undated", "{missing}"], "--undated file not found at"),
     ],
 )
 def test_bad_arguments_get_a_clear_error(tmp_path, labelled, args, message):
