@@ -146,13 +146,43 @@ SWEEP_ALSO = {
 
 def load(path: Path, split: str = SPLIT_DATE) -> list[dict]:
     """The labelled articles, each marked with its part (tuning: dated before ``split``) and
-    the kind ``newsloom import`` would give it."""
+    the kind ``newsloom import`` would give it. ``label`` and ``date`` are required; a missing
+    ``id`` is the line number, a missing ``url`` is made up from the id (``.invalid``, a name
+    reserved for no real site), ``title``, ``text`` and ``source`` may be missing. Raises
+    ValueError naming the line of the first bad record."""
+    rows = []
     with path.open(encoding="utf-8") as fh:
-        rows = [json.loads(line) for line in fh if line.strip()]
+        for lineno, line in enumerate(fh, 1):
+            if line.strip():
+                rows.append(_row(line, lineno))
     for r in rows:
-        r["_part"] = "tuning" if r["date"][:10] < split else "held-out"
+        # the day as written (allsides-dev's dates are US Pacific time)
+        day = datetime.fromisoformat(r["date"]).date().isoformat()
+        r["_part"] = "tuning" if day < split else "held-out"
         r["_kind"] = _kind(r)
     return rows
+
+
+def _row(line: str, lineno: int) -> dict:
+    try:
+        r = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"line {lineno}: not JSON ({exc.msg})") from None
+    if not isinstance(r, dict):
+        raise ValueError(f"line {lineno}: not a JSON object")
+    missing = [k for k in ("label", "date") if r.get(k) in (None, "")]
+    if missing:
+        raise ValueError(f"line {lineno}: no {' or '.join(missing)}")
+    try:
+        _when(str(r["date"]))
+    except ValueError:
+        raise ValueError(f"line {lineno}: date {r['date']!r} is not ISO 8601") from None
+    r["id"] = str(r.get("id") or f"line-{lineno}")
+    r["label"], r["date"] = str(r["label"]), str(r["date"])
+    r["title"], r["text"] = r.get("title") or "", r.get("text") or ""
+    r["source"] = r.get("source") or None
+    r["url"] = r.get("url") or f"https://article.invalid/{r['id']}"
+    return r
 
 
 def load_undated(path: Path) -> list[dict]:
@@ -250,7 +280,9 @@ def _kind(row: dict) -> str:
 
 
 def _when(value: str) -> datetime:
-    return datetime.fromisoformat(value).astimezone(UTC)
+    """An ISO 8601 time (a date alone is its midnight); without an offset, UTC."""
+    when = datetime.fromisoformat(value)
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def vectors(rows: list[dict], embedder: str = "use") -> dict[str, np.ndarray]:
@@ -675,7 +707,11 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return 2
-    rows = load(args.data, args.split)
+    try:
+        rows = load(args.data, args.split)
+    except ValueError as exc:
+        print(f"cluster_quality: {args.data}: {exc}", file=sys.stderr)
+        return 2
     if args.undated is None and args.data == DEFAULT_DATA and DEFAULT_UNDATED.exists():
         args.undated = DEFAULT_UNDATED
     if args.undated is not None and str(args.undated) == "none":

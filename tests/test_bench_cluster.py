@@ -172,3 +172,35 @@ def test_spread_gives_articles_of_a_story_dated_once_their_own_times():
     assert got == {r["id"]: r["published"] for r in cq.records(rows, "spread")}  # deterministic
     order = [r["published"] for r in cq.records(rows, "spread")]
     assert order == sorted(order, key=cq._when)  # arrival in time order
+
+
+def test_own_data_with_fewer_fields_is_measured_and_bad_lines_named(tmp_path):
+    """Labelled data as people have it: integer ids and labels, dates without a time, no URL
+    or outlet, an article with a headline only. A line without a label or with a date that is
+    not ISO 8601 is named, not a traceback."""
+    path = tmp_path / "plain.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        for i, a in enumerate(ARTICLES, 1):
+            row = {"id": i, "title": a["title"], "label": ord(a["story"])}
+            row["date"] = "2026-11-20" if a["story"] in "DE" else "2026-11-19"
+            if i != 3:  # the third is a headline alone
+                row["text"] = a["text"]
+            fh.write(json.dumps(row) + "\n")
+    done = bench(tmp_path, "--data", str(path), "--split", "2026-11-20", "--direct")
+    assert done.returncode == 0, done.stderr
+    assert "15 articles, 5 stories" in done.stdout
+    got = figures(done.stdout)
+    assert len(got) == 9 and all(len(rows) == 3 for rows in got.values())
+
+    for bad, message in (
+        ({"id": "x", "title": "t", "date": "2026-11-19"}, "line 2: no label"),
+        ({"id": "x", "label": 1, "date": "19/11/2026"}, "line 2: date '19/11/2026' is not ISO"),
+        ("[1, 2]", "line 2: not a JSON object"),
+    ):
+        broken = tmp_path / "broken.jsonl"
+        good = {"id": "a", "title": "t", "label": 1, "date": "2026-11-19"}
+        lines = [json.dumps(good), bad if isinstance(bad, str) else json.dumps(bad)]
+        broken.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        done = bench(tmp_path, "--data", str(broken), "--direct", "--no-baselines")
+        assert done.returncode == 2 and message in done.stderr, (bad, done.stderr)
+        assert "Traceback" not in done.stderr
