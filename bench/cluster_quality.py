@@ -35,11 +35,11 @@ Split. Stories dated before 2021-06-01 are the tuning part (thresholds are chose
 stories from 2021-06-01 are held out. Each part is clustered on its own (the held-out articles
 never see the tuning ones and vice versa), and so is the full set.
 
-Undated. ``summaries.jsonl`` beside the default data (286 more AllSides clusters of three
-articles, title and text only: no date, outlet or URL; none of them in ``articles.jsonl``) is a
-second held-out set, never tuned on, measured in the ``busy`` mode only (without dates there is
-nothing else to measure) by newsloom and both baselines at their chosen settings. ``--undated
-PATH`` names another such file, ``--undated none`` skips it.
+Undated. ``summaries.jsonl`` beside the data file, when there is one (allsides-dev's: 286 more
+AllSides clusters of three articles, title and text only: no date, outlet or URL; none of them
+in ``articles.jsonl``), is a second held-out set, never tuned on, measured in the ``busy``
+mode only (without dates there is nothing else to measure) by newsloom and both baselines at
+their chosen settings. ``--undated PATH`` names another such file, ``--undated none`` skips it.
 
 Metrics. B-cubed precision, recall and F1 over articles, and the adjusted Rand index, against
 the AllSides story label.
@@ -656,7 +656,7 @@ def main(argv=None) -> int:
         default=None,
         metavar="PATH",
         help="a second held-out set in summaries.jsonl's format, measured on the busy day "
-        "(default: summaries.jsonl beside the default --data; 'none' to skip)",
+        "(default: summaries.jsonl beside --data, when there is one; 'none' to skip)",
     )
     ap.add_argument("--direct", action="store_true", help="run StoryAssigner in memory")
     ap.add_argument("--sweep", action="store_true", help="grid-search thresholds (with --direct)")
@@ -712,8 +712,9 @@ def main(argv=None) -> int:
     except ValueError as exc:
         print(f"cluster_quality: {args.data}: {exc}", file=sys.stderr)
         return 2
-    if args.undated is None and args.data == DEFAULT_DATA and DEFAULT_UNDATED.exists():
-        args.undated = DEFAULT_UNDATED
+    beside = args.data.parent / DEFAULT_UNDATED.name
+    if args.undated is None and beside.exists():
+        args.undated = beside
     if args.undated is not None and str(args.undated) == "none":
         args.undated = None
     if args.undated is not None and not args.undated.exists():
