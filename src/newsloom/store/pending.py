@@ -8,7 +8,7 @@ feed item as JSON, when it first failed, how often) until it is fetched or given
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, select
@@ -39,7 +39,8 @@ def _entry(text: str) -> FeedEntry:
     data = json.loads(text)
     if data.get("published"):
         data["published"] = datetime.fromisoformat(data["published"])
-    return FeedEntry(**data)
+    known = {f.name for f in fields(FeedEntry)}  # a row written by another version keeps
+    return FeedEntry(**{k: v for k, v in data.items() if k in known})
 
 
 def _pending(row) -> Pending:
