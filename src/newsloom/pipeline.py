@@ -665,7 +665,7 @@ def article_from_record(
     """An Article from an archive record, extracting its HTML when it has no text (a record
     with neither is a headline alone)."""
     page_types: list[str] = []
-    if rec.text and rec.text.strip() or not rec.html:  # text, or a headline alone
+    if (rec.text and rec.text.strip()) or not rec.html:  # text, or a headline alone
         art = Article(
             url=rec.url, title=rec.title or "", text=rec.text or "", published=rec.published
         )

@@ -7,9 +7,9 @@ from dataclasses import fields
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..model import Article
+from .db import upsert
 from .schema import articles, sources
 
 _FIELDS = {f.name for f in fields(Article)}
@@ -17,11 +17,6 @@ _FIELDS = {f.name for f in fields(Article)}
 
 def _to_article(row) -> Article:
     return Article(**{k: v for k, v in row._mapping.items() if k in _FIELDS})
-
-
-def _insert(conn: Connection):
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(articles)
 
 
 def insert_article(
@@ -37,7 +32,7 @@ def insert_article(
     values["fetched"] = art.fetched or datetime.now(UTC)
     values["minhash"] = minhash
     values["kind_score"] = kind_score
-    stmt = _insert(conn).values(**values).on_conflict_do_nothing(index_elements=["url"])
+    stmt = upsert(conn, articles).values(**values).on_conflict_do_nothing(index_elements=["url"])
     result = conn.execute(stmt.returning(articles.c.id))
     row = result.first()
     if row is not None:

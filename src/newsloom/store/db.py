@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..config import Settings
@@ -16,6 +17,12 @@ from ..errors import StoreError
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def upsert(conn: Connection, table: Table):
+    """The connection's dialect's INSERT for ``table``, which has ``on_conflict_do_nothing``
+    and ``on_conflict_do_update`` (both databases spell ON CONFLICT the same way)."""
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -12,9 +12,9 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..model import FeedEntry
+from .db import upsert
 from .schema import pending_pages
 
 
@@ -39,7 +39,7 @@ def _entry(text: str) -> FeedEntry:
     data = json.loads(text)
     if data.get("published"):
         data["published"] = datetime.fromisoformat(data["published"])
-    known = {f.name for f in fields(FeedEntry)}  # a row written by another version keeps
+    known = {f.name for f in fields(FeedEntry)}  # a row from another version: drop the rest
     return FeedEntry(**{k: v for k, v in data.items() if k in known})
 
 
@@ -96,8 +96,7 @@ def record_failure(
         "next_try": next_try,
         "last_error": error[:2000],
     }
-    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
-    stmt = insert(pending_pages).values(url=url, **values)
+    stmt = upsert(conn, pending_pages).values(url=url, **values)
     conn.execute(
         stmt.on_conflict_do_update(
             index_elements=[pending_pages.c.url], set_={k: stmt.excluded[k] for k in values}

@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from .db import upsert
 from .schema import articles, stories, story_pages, story_renderings
 
 KINDS = ("page", "api")
@@ -108,8 +108,7 @@ def put(conn: Connection, story_id: int, kind: str, **values) -> None:
     ``values``: etag, last_modified, body (gzipped), rendered_at and the :data:`SOURCE`
     columns. Two processes publishing the same story at once both succeed; the last wins.
     """
-    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
-    stmt = insert(story_renderings).values(story_id=story_id, kind=kind, **values)
+    stmt = upsert(conn, story_renderings).values(story_id=story_id, kind=kind, **values)
     conn.execute(
         stmt.on_conflict_do_update(
             index_elements=[story_renderings.c.story_id, story_renderings.c.kind],
