@@ -154,7 +154,7 @@ def load(path: Path, split: str = SPLIT_DATE) -> list[dict]:
     with path.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if line.strip():
-                rows.append(_row(line, lineno))
+                rows.append(_row(_json_object(line, lineno), lineno))
     for r in rows:
         # the day as written (allsides-dev's dates are US Pacific time)
         day = datetime.fromisoformat(r["date"]).date().isoformat()
@@ -163,13 +163,18 @@ def load(path: Path, split: str = SPLIT_DATE) -> list[dict]:
     return rows
 
 
-def _row(line: str, lineno: int) -> dict:
+def _json_object(line: str, lineno: int) -> dict:
     try:
-        r = json.loads(line)
+        obj = json.loads(line)
     except json.JSONDecodeError as exc:
         raise ValueError(f"line {lineno}: not JSON ({exc.msg})") from None
-    if not isinstance(r, dict):
+    if not isinstance(obj, dict):
         raise ValueError(f"line {lineno}: not a JSON object")
+    return obj
+
+
+def _row(r: dict, lineno: int) -> dict:
+    """One article with the fields every mode reads (see ``load``)."""
     missing = [k for k in ("label", "date") if r.get(k) in (None, "")]
     if missing:
         raise ValueError(f"line {lineno}: no {' or '.join(missing)}")
@@ -186,28 +191,24 @@ def _row(line: str, lineno: int) -> dict:
 
 
 def load_undated(path: Path) -> list[dict]:
-    """``summaries.jsonl``'s clusters (three articles each, ``{title, text, id}``: no date,
-    outlet or URL) as rows of the ``undated`` part, measured in the busy-day mode only (without
-    dates there is nothing else to measure). Never tuned on. A URL is made up from the id (the
-    import needs one; ``.invalid`` is reserved, so it names no real page)."""
+    """``summaries.jsonl``'s clusters (``{cluster_id, articles: [{id, title, text}]}``: no
+    date, outlet or URL) as rows of the ``undated`` part, read as ``load`` reads an article,
+    measured in the busy-day mode only (without dates there is nothing else to measure). Never
+    tuned on. Raises ValueError naming the line of the first bad cluster."""
     rows = []
     with path.open(encoding="utf-8") as fh:
-        for line in fh:
+        for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
-            cluster = json.loads(line)
-            for a in cluster["articles"]:
-                row = {
-                    "id": a["id"],
-                    "title": a["title"],
-                    "text": a["text"],
-                    "date": BUSY_DATE,
-                    "url": f"https://undated.invalid/{a['id']}",
-                    "source": None,
-                    "label": cluster["cluster_id"],
-                    "_part": UNDATED,
-                }
-                row["_kind"] = _kind(row)
+            cluster = _json_object(line, lineno)
+            articles = cluster.get("articles")
+            if cluster.get("cluster_id") in (None, "") or not isinstance(articles, list):
+                raise ValueError(f"line {lineno}: no cluster_id or no articles list")
+            for a in articles:
+                if not isinstance(a, dict):
+                    raise ValueError(f"line {lineno}: an article is not a JSON object")
+                row = _row({**a, "date": BUSY_DATE, "label": cluster["cluster_id"]}, lineno)
+                row["_part"], row["_kind"] = UNDATED, _kind(row)
                 rows.append(row)
     return rows
 
@@ -720,7 +721,11 @@ def main(argv=None) -> int:
     if args.undated is not None and not args.undated.exists():
         print(f"cluster_quality: --undated file not found at {args.undated}", file=sys.stderr)
         return 2
-    undated = load_undated(args.undated) if args.undated else []
+    try:
+        undated = load_undated(args.undated) if args.undated else []
+    except ValueError as exc:
+        print(f"cluster_quality: {args.undated}: {exc}", file=sys.stderr)
+        return 2
     sizes = {p: len(part_rows(rows, p)) for p in ("tuning", "held-out")}
     if not all(sizes.values()):
         print(

@@ -123,6 +123,11 @@ def test_a_second_held_out_set_without_dates_is_measured_on_the_busy_day(
     assert figures[0] == ("1.000", "1.000", "1.000")
     assert any(f != ("1.000", "1.000", "1.000") for f in figures[1:])  # the baselines do not
 
+    bad = tmp_path / "bad-clusters.jsonl"
+    bad.write_text('{"cluster_id": "x", "articles": [{"id": "a", "title": "t"}]}\n{"id": 1}\n')
+    done = bench(tmp_path, "--data", str(labelled), "--split", "2026-11-20", "--undated", str(bad))
+    assert done.returncode == 2 and "line 2: no cluster_id or no articles list" in done.stderr
+
 
 @pytest.mark.parametrize(
     "args, message",
