@@ -550,3 +550,84 @@ def test_custom_transport_is_used(httpserver):
             return await fetcher.fetch(httpserver.url_for("/feed"))
 
     assert asyncio.run(go()).content == b"ok"
+
+
+# -- a host that is down -------------------------------------------------------------------
+
+
+async def _outcomes(fetcher: Fetcher, urls: list[str]) -> list[str]:
+    """Fetch one after another: 'ok' or the error's kind for each URL."""
+    out = []
+    for url in urls:
+        try:
+            await fetcher.fetch(url)
+            out.append("ok")
+        except FetchError as exc:
+            out.append(exc.kind)
+    return out
+
+
+def test_host_down_after_failures_in_a_row_then_a_probe(httpserver):
+    httpserver.expect_request("/down").respond_with_data("busy", status=503)
+    httpserver.expect_request("/up").respond_with_data("fine")
+    down, up = httpserver.url_for("/down"), httpserver.url_for("/up")
+
+    async def run():
+        async with Fetcher(settings(retries=0)) as fetcher:
+            fetcher.host_down_after, fetcher.host_down_for = 3, 0.5
+            first = await _outcomes(fetcher, [down] * 5 + [up])
+            with pytest.raises(FetchError) as info:
+                await fetcher.fetch(up)
+            asked = len(httpserver.log)
+            await asyncio.sleep(0.6)  # the pause ends: one request probes the host
+            later = await _outcomes(fetcher, [up, down, down, up])
+            return first, info.value, asked, later
+
+    first, err, asked, later = asyncio.run(run())
+    assert first == ["http_5xx"] * 3 + ["host_down"] * 3
+    assert asked == 3  # nothing reached the server while the host was left alone
+    assert err.kind == "host_down"
+    assert f"{up} not tried: localhost failed 3 times in a row, left alone for 1s more" in str(err)
+    # the probe's answer closed the breaker; two failures are not three in a row
+    assert later == ["ok", "http_5xx", "http_5xx", "ok"]
+    assert len(httpserver.log) == 7
+
+
+def test_a_tarpit_costs_a_few_timeouts_not_one_per_page(raw):
+    asked = []
+
+    def tarpit(sock, server):
+        asked.append(1)
+        stall(sock, server)
+
+    raw.routes.update({f"/page{i}": tarpit for i in range(20)})
+    cfg = settings(timeout=0.3, retries=2, per_host_concurrency=2)
+
+    async def run():
+        async with Fetcher(cfg) as fetcher:
+            fetcher.backoff_base = 0.01
+            return await asyncio.gather(
+                *(_outcomes(fetcher, [raw.url(f"/page{i}")]) for i in range(20))
+            )
+
+    started = time.monotonic()
+    kinds = [k for [k] in asyncio.run(run())]
+    elapsed = time.monotonic() - started
+    # every page fails, the first ones' retries included, as host_down once five requests in a
+    # row timed out (two at a time); without the breaker: 20 pages x 3 tries, 60 time-outs
+    assert set(kinds) <= {"timeout", "host_down"} and kinds.count("host_down") >= 15
+    assert len(asked) <= 6
+    assert elapsed < 10 * cfg.timeout, elapsed
+
+
+def test_answers_that_are_not_5xx_keep_the_host_up(httpserver):
+    httpserver.expect_request("/gone").respond_with_data("no", status=404)
+    url = httpserver.url_for("/gone")
+
+    async def run():
+        async with Fetcher(settings(retries=0)) as fetcher:
+            fetcher.host_down_after = 2
+            return await _outcomes(fetcher, [url] * 4)
+
+    assert asyncio.run(run()) == ["http_404"] * 4
+    assert len(httpserver.log) == 4

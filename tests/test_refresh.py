@@ -447,3 +447,50 @@ def test_a_page_that_keeps_failing_is_stored_from_the_feed_in_the_end(
     add_source(engine, Source(url=f"{base}/feed2.xml", name="Now"))
     now = {r.source_id: r for r in poll(engine, replace(db_settings, page_retry_hours=0))}
     assert [(r.tally.new, r.tally.deferred) for r in now.values()] == [(1, 0)]
+
+
+def test_a_site_that_hangs_costs_a_few_timeouts_and_loses_nothing(engine, db_settings, httpserver):
+    """Every page of a source hangs (a tarpit): after a few time-outs in a row the fetcher
+    leaves the host alone, so the poll ends in seconds instead of one time-out per page and
+    retry, and every item waits in the retry queue, none stored from its teaser, none lost."""
+    asked = []
+
+    class Tarpit(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's naming
+            asked.append(self.path)
+            time.sleep(3)
+
+        def log_message(self, *args):
+            pass
+
+    tarpit = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Tarpit)
+    tarpit.daemon_threads = True
+    threading.Thread(target=tarpit.serve_forever, daemon=True).start()
+    pages = f"http://127.0.0.1:{tarpit.server_address[1]}"
+    items = "".join(
+        f"<item><title>Item {i}</title><link>{pages}/a/{i}</link>"
+        f"<description>Teaser {i}</description></item>"
+        for i in range(12)
+    )
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        rss(httpserver.url_for("")[:-1], []).replace("</channel>", items + "</channel>"),
+        content_type="application/rss+xml",
+    )
+    src, _ = add_source(engine, Source(url=httpserver.url_for("/feed.xml"), name="Tarpit"))
+    settings = replace(db_settings, timeout=0.3, retries=1)
+    try:
+        started = time.monotonic()
+        (result,) = poll(engine, settings)
+        elapsed = time.monotonic() - started
+    finally:
+        tarpit.shutdown()
+    # five requests in a row time out (two in flight at a time); the other pages are not asked
+    # for. Without the breaker: 12 pages x 2 tries = 24 time-outs, 12 rounds of 0.3 s or more.
+    assert len(asked) <= 6, asked
+    assert elapsed < 3.0, elapsed
+    assert result.status == "ok" and (result.tally.new, result.tally.deferred) == (0, 12)
+    with engine.connect() as conn:
+        waiting = store_pending.for_source(conn, src.id)
+        assert list(store_articles.iter_articles(conn)) == []
+    assert len(waiting) == 12
+    assert sum("not tried" in p.last_error for p in waiting) >= 6

@@ -388,7 +388,9 @@ def _extract_job(content: bytes, url: str, charset: str | None) -> Extracted:
 #: its feed gives only a teaser is tried again at later polls (``Settings.page_retry_hours``)
 #: rather than stored from the teaser for good (an article without its text clusters and
 #: reads poorly). Lasting failures (404, 403, robots, not HTML) keep the feed's text at once.
-PASSING = frozenset({"timeout", "connect", "dns", "http_5xx", "http_429", "http_408"})
+#: ``host_down``: not fetched because the site failed several times in a row (the fetcher's
+#: breaker), so a site that is down costs a few time-outs per poll, not one per page.
+PASSING = frozenset({"timeout", "connect", "dns", "http_5xx", "http_429", "http_408", "host_down"})
 #: A feed text of fewer words than this is a teaser: worth waiting for the page.
 TEASER_WORDS = 50
 #: The wait before a failed page's second try; it doubles with each try.

@@ -24,6 +24,12 @@ Everything the ingest layer downloads (feeds, sitemaps, article pages) goes thro
   429 waits for ``Retry-After`` (seconds or HTTP date) when that is at most
   ``MAX_RETRY_AFTER`` seconds; a longer one is raised at once with ``retry_after`` set, so
   the caller backs off the source. Other 4xx are never retried.
+* **A host that is down** is left alone for a while: after ``Fetcher.host_down_after``
+  exchanges in a row with one host have failed (time-out, refused or dropped connection, 5xx
+  answer), requests to it fail at once with ``host_down`` for ``Fetcher.host_down_for``
+  seconds; then one request is let through (a probe), and any answer that is not a 5xx closes
+  the breaker. A site that hangs every request (a tarpit) so costs a handful of time-outs per
+  pause instead of one per page and retry.
 * **SSRF guard**: unless ``settings.allow_private_addresses``, only http/https URLs whose host
   resolves exclusively to global unicast addresses are fetched (checked per hop). The check
   resolves the name itself, so a DNS answer that changes between the check and httpx's own
@@ -51,6 +57,8 @@ Errors are :class:`newsloom.errors.FetchError` with a stable ``kind``:
                             resolve a second later; the source backs off instead)
 ``connect``                 refused connection, connection dropped mid-answer
 ``decode``                  a broken gzip/deflate body
+``host_down``               not tried: the host failed ``host_down_after`` times in a row
+                            and is left alone until its pause ends (not retried)
 ``bad_url``                 not an http/https URL, or no host
 ==========================  ===========================================================
 """
@@ -61,6 +69,7 @@ import asyncio
 import email.utils
 import ipaddress
 import logging
+import math
 import random
 import socket
 import time
@@ -116,6 +125,8 @@ class _Host:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     next_start: float = 0.0
     crawl_delay: float = 0.0
+    failures: int = 0  # exchanges in a row that failed (RETRYABLE_KINDS)
+    down_until: float = 0.0  # loop time before which requests fail with host_down
 
 
 @dataclass
@@ -186,6 +197,10 @@ class Fetcher:
 
     #: Base of the exponential back-off between retries, in seconds.
     backoff_base: float = 0.5
+    #: Exchanges in a row with one host that fail before the host is left alone ...
+    host_down_after: int = 5
+    #: ... for this many seconds (then one request probes it).
+    host_down_for: float = 300.0
 
     def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None):
         self.settings = settings
@@ -381,34 +396,74 @@ class Fetcher:
     ) -> _Answer:
         deadline = DEADLINE_FACTOR * self.settings.timeout
         async with self._slot(url):
+            state = self._host(url)
+            self._check_host_up(state, url, label)
             try:
-                async with asyncio.timeout(deadline):
-                    return await self._request(url, label, headers, max_bytes)
-            except TimeoutError as exc:
-                raise FetchError(
-                    f"fetch: {label} did not finish within {deadline:g}s", kind="timeout"
-                ) from exc
-            except httpx.TimeoutException as exc:
-                raise FetchError(
-                    f"fetch: {label} timed out after {self.settings.timeout:g}s "
-                    f"({type(exc).__name__})",
-                    kind="timeout",
-                ) from exc
-            except httpx.ConnectError as exc:
-                dns = isinstance(exc.__context__, socket.gaierror) or "Name or service" in str(exc)
-                raise FetchError(
-                    f"fetch: could not connect to {label}: {exc or type(exc).__name__}",
-                    kind="dns" if dns else "connect",
-                ) from exc
-            except httpx.DecodingError as exc:
-                raise FetchError(
-                    f"fetch: {label} sent a body that could not be decoded: {exc}", kind="decode"
-                ) from exc
-            except (httpx.TransportError, httpx.StreamError) as exc:
-                raise FetchError(
-                    f"fetch: connection to {label} failed: {exc or type(exc).__name__}",
-                    kind="connect",
-                ) from exc
+                answer = await self._attempt(url, label, headers, max_bytes, deadline)
+            except FetchError as exc:
+                self._host_outcome(state, url, failed=exc.kind in RETRYABLE_KINDS, why=str(exc))
+                raise
+            self._host_outcome(
+                state, url, failed=answer.status >= 500, why=f"{answer.status} {answer.reason}"
+            )
+            return answer
+
+    def _check_host_up(self, state: _Host, url: httpx.URL, label: str) -> None:
+        left = state.down_until - asyncio.get_running_loop().time()
+        if left > 0:
+            raise FetchError(
+                f"fetch: {label} not tried: {url.host} failed {state.failures} times in a row, "
+                f"left alone for {math.ceil(left)}s more",
+                kind="host_down",
+            )
+
+    def _host_outcome(self, state: _Host, url: httpx.URL, *, failed: bool, why: str) -> None:
+        """Count an exchange's outcome; open the host's breaker after enough failures."""
+        if not failed:
+            state.failures = 0
+            return
+        state.failures += 1
+        if state.failures >= self.host_down_after:
+            state.down_until = asyncio.get_running_loop().time() + self.host_down_for
+            log.warning(
+                "host down host=%s failures=%d pause=%gs last=%s",
+                url.host,
+                state.failures,
+                self.host_down_for,
+                why,
+            )
+
+    async def _attempt(
+        self, url: httpx.URL, label: str, headers: dict[str, str], max_bytes: int, deadline: float
+    ) -> _Answer:
+        """One request within the exchange deadline, its failures as :class:`FetchError`."""
+        try:
+            async with asyncio.timeout(deadline):
+                return await self._request(url, label, headers, max_bytes)
+        except TimeoutError as exc:
+            raise FetchError(
+                f"fetch: {label} did not finish within {deadline:g}s", kind="timeout"
+            ) from exc
+        except httpx.TimeoutException as exc:
+            raise FetchError(
+                f"fetch: {label} timed out after {self.settings.timeout:g}s ({type(exc).__name__})",
+                kind="timeout",
+            ) from exc
+        except httpx.ConnectError as exc:
+            dns = isinstance(exc.__context__, socket.gaierror) or "Name or service" in str(exc)
+            raise FetchError(
+                f"fetch: could not connect to {label}: {exc or type(exc).__name__}",
+                kind="dns" if dns else "connect",
+            ) from exc
+        except httpx.DecodingError as exc:
+            raise FetchError(
+                f"fetch: {label} sent a body that could not be decoded: {exc}", kind="decode"
+            ) from exc
+        except (httpx.TransportError, httpx.StreamError) as exc:
+            raise FetchError(
+                f"fetch: connection to {label} failed: {exc or type(exc).__name__}",
+                kind="connect",
+            ) from exc
 
     async def _request(
         self, url: httpx.URL, label: str, headers: dict[str, str], max_bytes: int
