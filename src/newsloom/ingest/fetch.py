@@ -27,9 +27,10 @@ Everything the ingest layer downloads (feeds, sitemaps, article pages) goes thro
 * **A host that is down** is left alone for a while: after ``Fetcher.host_down_after``
   exchanges in a row with one host have failed (time-out, refused or dropped connection, 5xx
   answer), requests to it fail at once with ``host_down`` for ``Fetcher.host_down_for``
-  seconds; then one request is let through (a probe), and any answer that is not a 5xx closes
-  the breaker. A site that hangs every request (a tarpit) so costs a handful of time-outs per
-  pause instead of one per page and retry.
+  seconds; then requests go through again: any answer that is not a 5xx ends it, one more
+  failure starts another pause. A site that hangs every request (a tarpit) so costs a handful
+  of time-outs per pause (up to ``per_host_concurrency`` may be in flight when it starts)
+  instead of one per page and retry.
 * **SSRF guard**: unless ``settings.allow_private_addresses``, only http/https URLs whose host
   resolves exclusively to global unicast addresses are fetched (checked per hop). The check
   resolves the name itself, so a DNS answer that changes between the check and httpx's own
@@ -199,7 +200,7 @@ class Fetcher:
     backoff_base: float = 0.5
     #: Exchanges in a row with one host that fail before the host is left alone ...
     host_down_after: int = 5
-    #: ... for this many seconds (then one request probes it).
+    #: ... for this many seconds (then one more failure starts another pause).
     host_down_for: float = 300.0
 
     def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None):
