@@ -631,3 +631,26 @@ def test_answers_that_are_not_5xx_keep_the_host_up(httpserver):
 
     assert asyncio.run(run()) == ["http_404"] * 4
     assert len(httpserver.log) == 4
+
+
+def test_robots_is_not_taken_as_allow_all_while_the_host_is_left_alone(httpserver):
+    httpserver.expect_request("/robots.txt").respond_with_data(
+        "User-agent: *\nDisallow: /private\n", content_type="text/plain"
+    )
+    httpserver.expect_request("/down").respond_with_data("busy", status=503)
+    httpserver.expect_request("/private/1").respond_with_data("secret")
+    down, private = httpserver.url_for("/down"), httpserver.url_for("/private/1")
+
+    async def run():
+        async with Fetcher(settings(retries=0)) as fetcher:
+            fetcher.host_down_after, fetcher.host_down_for = 2, 0.3
+            paused = await _outcomes(fetcher, [down, down])
+            with pytest.raises(FetchError) as during:
+                await fetcher.fetch(private, check_robots=True)
+            await asyncio.sleep(0.4)
+            with pytest.raises(FetchError) as after:
+                await fetcher.fetch(private, check_robots=True)
+            return paused, during.value.kind, after.value.kind
+
+    assert asyncio.run(run()) == (["http_5xx", "http_5xx"], "host_down", "robots")
+    assert paths(httpserver) == ["/down", "/down", "/robots.txt"]

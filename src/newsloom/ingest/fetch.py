@@ -15,7 +15,8 @@ Everything the ingest layer downloads (feeds, sitemaps, article pages) goes thro
   when larger, capped at ``MAX_CRAWL_DELAY``).
 * **robots.txt** (``check_robots=True`` and ``settings.respect_robots``): fetched once per
   origin and cached for the Fetcher's life, matched for the product token ``newsloom``.
-  Any failure to get it (4xx, 5xx, time-out, unreachable, too large) means *allow all*.
+  Any failure to get it (4xx, 5xx, time-out, unreachable, too large) means *allow all*;
+  while its host is left alone (``host_down``, below) it is not asked for, nor cached.
   Every redirect hop is checked too.
 * **Redirects** are followed by hand (301, 302, 303, 307, 308, always as GET), at most
   ``settings.max_redirects``, each hop checked by the SSRF guard; a loop is an error.
@@ -567,6 +568,8 @@ class Fetcher:
                 ROBOTS_MAX_BYTES,
             )
         except FetchError as exc:
+            if exc.kind == "host_down":  # not asked: the page is not asked for either
+                raise
             log.info("robots unavailable url=%s kind=%s allow=all", robots_url, exc.kind)
             return None
         if answer.status != 200:
