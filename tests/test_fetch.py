@@ -555,6 +555,13 @@ def test_custom_transport_is_used(httpserver):
 # -- a host that is down -------------------------------------------------------------------
 
 
+def _pausing(after: int, pause: float = 300.0) -> Fetcher:
+    """A fetcher without retries that leaves a host alone after ``after`` failures."""
+    fetcher = Fetcher(settings(retries=0))
+    fetcher.host_down_after, fetcher.host_down_for = after, pause
+    return fetcher
+
+
 async def _outcomes(fetcher: Fetcher, urls: list[str]) -> list[str]:
     """Fetch one after another: 'ok' or the error's kind for each URL."""
     out = []
@@ -573,13 +580,12 @@ def test_host_down_after_failures_in_a_row_then_a_probe(httpserver):
     down, up = httpserver.url_for("/down"), httpserver.url_for("/up")
 
     async def run():
-        async with Fetcher(settings(retries=0)) as fetcher:
-            fetcher.host_down_after, fetcher.host_down_for = 3, 0.5
+        async with _pausing(3, 0.5) as fetcher:
             first = await _outcomes(fetcher, [down] * 5 + [up])
             with pytest.raises(FetchError) as info:
                 await fetcher.fetch(up)
             asked = len(httpserver.log)
-            await asyncio.sleep(0.6)  # the pause ends: one request probes the host
+            await asyncio.sleep(0.6)  # the pause ends: requests go through again
             later = await _outcomes(fetcher, [up, down, down, up])
             return first, info.value, asked, later
 
@@ -588,7 +594,7 @@ def test_host_down_after_failures_in_a_row_then_a_probe(httpserver):
     assert asked == 3  # nothing reached the server while the host was left alone
     assert err.kind == "host_down"
     assert f"{up} not tried: localhost failed 3 times in a row, left alone for 1s more" in str(err)
-    # the probe's answer closed the breaker; two failures are not three in a row
+    # the first answer after the pause ended it; two failures are not three in a row
     assert later == ["ok", "http_5xx", "http_5xx", "ok"]
     assert len(httpserver.log) == 7
 
@@ -625,8 +631,7 @@ def test_answers_that_are_not_5xx_keep_the_host_up(httpserver):
     url = httpserver.url_for("/gone")
 
     async def run():
-        async with Fetcher(settings(retries=0)) as fetcher:
-            fetcher.host_down_after = 2
+        async with _pausing(2) as fetcher:
             return await _outcomes(fetcher, [url] * 4)
 
     assert asyncio.run(run()) == ["http_404"] * 4
@@ -642,8 +647,7 @@ def test_robots_is_not_taken_as_allow_all_while_the_host_is_left_alone(httpserve
     down, private = httpserver.url_for("/down"), httpserver.url_for("/private/1")
 
     async def run():
-        async with Fetcher(settings(retries=0)) as fetcher:
-            fetcher.host_down_after, fetcher.host_down_for = 2, 0.3
+        async with _pausing(2, 0.3) as fetcher:
             paused = await _outcomes(fetcher, [down, down])
             with pytest.raises(FetchError) as during:
                 await fetcher.fetch(private, check_robots=True)

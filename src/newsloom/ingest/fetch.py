@@ -376,8 +376,9 @@ class Fetcher:
         return state
 
     @asynccontextmanager
-    async def _slot(self, url: httpx.URL) -> AsyncIterator[None]:
-        """Hold a per-host and a global slot, starting no sooner than the host's delay."""
+    async def _slot(self, url: httpx.URL) -> AsyncIterator[_Host]:
+        """Hold a per-host and a global slot, starting no sooner than the host's delay; give
+        the host's state."""
         state = self._host(url)
         loop = asyncio.get_running_loop()
         async with state.sem:
@@ -389,7 +390,7 @@ class Fetcher:
                 delay = max(self.settings.per_host_delay, state.crawl_delay)
                 state.next_start = loop.time() + delay
             try:
-                yield
+                yield state
             finally:
                 self._global.release()
 
@@ -397,8 +398,7 @@ class Fetcher:
         self, url: httpx.URL, label: str, headers: dict[str, str], max_bytes: int
     ) -> _Answer:
         deadline = DEADLINE_FACTOR * self.settings.timeout
-        async with self._slot(url):
-            state = self._host(url)
+        async with self._slot(url) as state:
             self._check_host_up(state, url, label)
             try:
                 answer = await self._attempt(url, label, headers, max_bytes, deadline)
