@@ -141,6 +141,19 @@ ARTICLES = {
         "budget since has found something more urgent. I hope the people now sleeping in "
         "school halls remember who chose to wait.",
     ),
+    # another central bank's decision, in English and in a German report in its own words
+    "rates_lorvik": (
+        "Lorvik central bank raises interest rate to 5 percent",
+        "The central bank of Lorvik raised its main interest rate to 5 percent on Tuesday to "
+        "fight inflation of 6.4 percent, the highest in the region. Governor Tomas Eriksen said "
+        "wages and energy prices were still pushing prices up.",
+    ),
+    "rates_lorvik_de": (
+        "Lorviks Notenbank dreht an der Zinsschraube",
+        "Sparer freuen sich, Häuslebauer stöhnen: Die Notenbank von Lorvik verlangt seit "
+        "Dienstag 5 Prozent. Tomas Eriksen, der Chef der Bank, will so die Teuerung bremsen, "
+        "die zuletzt bei 6,4 Prozent lag.",
+    ),
     "cup": (
         "Harbour City win the Coastal Cup after extra time",
         "Harbour City beat Redfield Rovers 2-1 after extra time to lift the Coastal Cup on "
@@ -218,6 +231,26 @@ def test_translations_join_the_story(vectors):
     assert out[1].new_story
 
 
+def test_across_languages_the_bar_weighs_the_crowd(vectors):
+    """Across languages the embedding alone scores a pair. A German report of Lorvik's rate
+    rise in its own words scores 0.60 against the English report: under the old fixed bar of
+    0.65 it stayed apart; where nothing else around is alike, it joins (``cross_threshold``
+    is taken after the crowding, ``w_background_cross``). With no crowd to measure, a cosine
+    under ``cross_floor`` is no evidence: the students' march in Castelbrook (0.49) does not
+    join the German report of the Marlowe flood, as it would without the floor."""
+    lorvik, german = item(vectors, "rates_lorvik", 1), item(vectors, "rates_lorvik_de", 2, 1)
+    assert 0.55 < float(lorvik.vector @ german.vector) < 0.65
+    _, out = run([lorvik, german])  # the German report's language is guessed from its text
+    assert out[1].story == 1 and "other language" in out[1].reason, out[1].reason
+    old = replace(ClusterParams(), cross_threshold=0.65, w_background_cross=0.0, cross_floor=0.0)
+    assert run([lorvik, german], old)[1][1].new_story
+
+    flood_de, march = item(vectors, "flood_de", 1, language="de"), item(vectors, "march_tue", 2)
+    _, out = run([flood_de, march])
+    assert out[1].new_story, out[1].reason
+    assert not run([flood_de, march], replace(ClusterParams(), cross_floor=0.0))[1][1].new_story
+
+
 def test_stories_in_other_languages_are_bridged_by_an_article_both_would_take(vectors):
     """The German report comes first; a Chinese report of the same flood 20 hours later falls
     short of it on the embedding alone and starts its own story; the English report that
@@ -240,8 +273,8 @@ def test_stories_in_other_languages_are_bridged_by_an_article_both_would_take(ve
 def test_reports_in_another_language_hours_later_join_their_own_event(vectors, late):
     """A German report that comes hours after the English coverage joins its event, and the
     German report of the other flood that day joins that one: across languages the embedding
-    alone decides, with little margin, so hours count less there (``w_time_cross``); at
-    ``w_time`` the report 20 hours late stayed alone."""
+    alone decides, so hours count less there (``w_time_cross``); at ``w_time`` a report 30
+    hours late falls under ``cross_floor`` and stays alone."""
     _, out = run(
         [
             item(vectors, "flood", 1),
@@ -255,8 +288,11 @@ def test_reports_in_another_language_hours_later_join_their_own_event(vectors, l
     assert "other language" in out[3].reason and "other language" in out[4].reason
     at_w_time = replace(ClusterParams(), w_time_cross=ClusterParams().w_time)
     _, out = run([item(vectors, n, i + 1) for i, n in enumerate(["flood", "flood_paraphrase"])]
-                 + [item(vectors, "flood_de", 3, 20, language="de")], at_w_time)  # fmt: skip
+                 + [item(vectors, "flood_de", 3, 30, language="de")], at_w_time)  # fmt: skip
     assert out[2].new_story
+    _, out = run([item(vectors, n, i + 1) for i, n in enumerate(["flood", "flood_paraphrase"])]
+                 + [item(vectors, "flood_de", 3, 30, language="de")])  # fmt: skip
+    assert not out[2].new_story, out[2].reason
 
 
 def test_reports_published_together_that_date_different_days_stay_apart(vectors):
@@ -590,3 +626,23 @@ def test_window_document_frequencies():
     assert df.n == 1 and "tenby" not in df.df
     vec = weighted({"flood": 1.0, "rate": 2.0}, df)
     assert abs(sum(w * w for w in vec.values()) - 1.0) < 1e-9
+
+
+def test_word_weights_come_from_the_articles_in_the_same_language(vectors):
+    """IDF describes what is common now in each language: how much the words two German
+    reports share count depends on the German articles in the window, not on how many English
+    ones there are (with one count over all languages, every German word looked rare in a
+    mostly English window, and two German reports on one theme looked alike)."""
+
+    def lexical(english: int) -> float:
+        news = [n for n in ("rates", "cup", "fire", "smoke", "march_sat", "bridge")][:english]
+        items = [item(vectors, "flood_de", 1, language="de")]
+        items += [item(vectors, n, 2 + k, 0.1 * (k + 1)) for k, n in enumerate(news)]
+        items.append(item(vectors, "valley_de", 99, 1, language="de"))
+        assigner, _ = run(items)
+        first, last = assigner._docs[1], assigner._docs[99]
+        return assigner._signals(first, last)[1]  # (embedding, lexical, headline, names)
+
+    alone = lexical(0)
+    assert alone > 0  # the two German flood reports share words
+    assert lexical(6) == pytest.approx(alone)
