@@ -8,7 +8,8 @@ How an article is placed (``StoryAssigner.add``):
 3. Candidates: the stories of the ``neighbours`` nearest live articles by embedding.
 4. Pair score between two articles: embedding cosine
    + ``w_lex`` x TF-IDF cosine of title + lead (sublinear tf, stop words removed, IDF over the
-   articles in the window, raised to ``idf_power`` so that rare terms count more)
+   articles in the window in the article's language, raised to ``idf_power`` so that rare
+   terms count more; in a mostly English window every German word would look rare)
    + ``w_title`` x TF-IDF cosine of the headlines
    + ``w_ents`` x IDF-weighted cosine of names, acronyms and numbers (``text.key_terms``)
    - ``w_time`` x hours apart / ``window_hours``
@@ -290,7 +291,9 @@ class StoryAssigner:
         self._docs: dict[int, _Doc] = {}
         self._story_of: dict[int, int] = {}
         self._stories: dict[int, _Story] = {}
-        self._words: dict[str | None, DocFreq] = {}  # by language
+        # word document frequencies by language; under None, every article's (for articles
+        # whose language is not known: too short to guess)
+        self._words: dict[str | None, DocFreq] = {None: DocFreq()}
         self._names = DocFreq()
         self._newest = -math.inf
         # per-decision caches (document frequencies change with every article)
@@ -431,7 +434,8 @@ class StoryAssigner:
         cutoff = self._newest - self.params.window_hours * 3600.0
         for art in sorted(self._index.expire(cutoff)):
             doc = self._docs.pop(art)
-            self._words[doc.lang].remove(doc.words)
+            for lang in {doc.lang, None}:
+                self._words[lang].remove(doc.words)
             self._names.remove(doc.names)
             key = self._story_of.pop(art)
             story = self._stories[key]
@@ -440,7 +444,8 @@ class StoryAssigner:
                 del self._stories[key]
 
     def _count(self, doc: _Doc) -> None:
-        self._words.setdefault(doc.lang, DocFreq()).add(doc.words)
+        for lang in {doc.lang, None}:
+            self._words.setdefault(lang, DocFreq()).add(doc.words)
         self._names.add(doc.names)
 
     def _attach(self, doc: _Doc, key: int) -> None:
