@@ -151,7 +151,7 @@ ARTICLES = {
     "rates_lorvik_de": (
         "Lorviks Notenbank dreht an der Zinsschraube",
         "Sparer freuen sich, Häuslebauer stöhnen: Die Notenbank von Lorvik verlangt seit "
-        "Dienstag 5 Prozent. Tomas Eriksen, der Chef der Bank, will so die Teuerung bremsen, "
+        "Dienstag 5 Prozent. Tomas Eriksen, der Chef der Bank, will so die Inflation bremsen, "
         "die zuletzt bei 6,4 Prozent lag.",
     ),
     "cup": (
@@ -233,13 +233,13 @@ def test_translations_join_the_story(vectors):
 
 def test_across_languages_the_bar_weighs_the_crowd(vectors):
     """Across languages the embedding alone scores a pair. A German report of Lorvik's rate
-    rise in its own words scores 0.60 against the English report: under the old fixed bar of
+    rise in its own words scores 0.62 against the English report: under the old fixed bar of
     0.65 it stayed apart; where nothing else around is alike, it joins (``cross_threshold``
     is taken after the crowding, ``w_background_cross``). With no crowd to measure, a cosine
     under ``cross_floor`` is no evidence: the students' march in Castelbrook (0.49) does not
     join the German report of the Marlowe flood, as it would without the floor."""
     lorvik, german = item(vectors, "rates_lorvik", 1), item(vectors, "rates_lorvik_de", 2, 1)
-    assert 0.55 < float(lorvik.vector @ german.vector) < 0.65
+    assert 0.6 < float(lorvik.vector @ german.vector) < 0.65
     _, out = run([lorvik, german])  # the German report's language is guessed from its text
     assert out[1].story == 1 and "other language" in out[1].reason, out[1].reason
     old = replace(ClusterParams(), cross_threshold=0.65, w_background_cross=0.0, cross_floor=0.0)
@@ -626,23 +626,3 @@ def test_window_document_frequencies():
     assert df.n == 1 and "tenby" not in df.df
     vec = weighted({"flood": 1.0, "rate": 2.0}, df)
     assert abs(sum(w * w for w in vec.values()) - 1.0) < 1e-9
-
-
-def test_word_weights_come_from_the_articles_in_the_same_language(vectors):
-    """IDF describes what is common now in each language: how much the words two German
-    reports share count depends on the German articles in the window, not on how many English
-    ones there are (with one count over all languages, every German word looked rare in a
-    mostly English window, and two German reports on one theme looked alike)."""
-
-    def lexical(english: int) -> float:
-        news = [n for n in ("rates", "cup", "fire", "smoke", "march_sat", "bridge")][:english]
-        items = [item(vectors, "flood_de", 1, language="de")]
-        items += [item(vectors, n, 2 + k, 0.1 * (k + 1)) for k, n in enumerate(news)]
-        items.append(item(vectors, "valley_de", 99, 1, language="de"))
-        assigner, _ = run(items)
-        first, last = assigner._docs[1], assigner._docs[99]
-        return assigner._signals(first, last)[1]  # (embedding, lexical, headline, names)
-
-    alone = lexical(0)
-    assert alone > 0  # the two German flood reports share words
-    assert lexical(6) == pytest.approx(alone)

@@ -8,8 +8,7 @@ How an article is placed (``StoryAssigner.add``):
 3. Candidates: the stories of the ``neighbours`` nearest live articles by embedding.
 4. Pair score between two articles: embedding cosine
    + ``w_lex`` x TF-IDF cosine of title + lead (sublinear tf, stop words removed, IDF over the
-   articles in the window in the article's language, raised to ``idf_power`` so that rare
-   terms count more; in a mostly English window every German word would look rare)
+   articles in the window, raised to ``idf_power`` so that rare terms count more)
    + ``w_title`` x TF-IDF cosine of the headlines
    + ``w_ents`` x IDF-weighted cosine of names, acronyms and numbers (``text.key_terms``)
    - ``w_time`` x hours apart / ``window_hours``
@@ -156,7 +155,7 @@ class ClusterParams:
     w_background_cross: float = 0.25
     #: And whatever the crowding, the mean embedding cosine (less the time penalty) must reach
     #: this: in a young window there is no crowd to measure, and a bare 0.36 is no evidence.
-    cross_floor: float = 0.55
+    cross_floor: float = 0.6
     #: ``w_time`` across languages. The embedding alone must clear the bars above, with less
     #: margin than a pair score has (the team's translations score 0.66-0.86 against their
     #: stories), and a report in another language often comes hours after the first coverage:
@@ -291,9 +290,7 @@ class StoryAssigner:
         self._docs: dict[int, _Doc] = {}
         self._story_of: dict[int, int] = {}
         self._stories: dict[int, _Story] = {}
-        # word document frequencies by language; under None, every article's (for articles
-        # whose language is not known: too short to guess)
-        self._words: dict[str | None, DocFreq] = {None: DocFreq()}
+        self._words = DocFreq()
         self._names = DocFreq()
         self._newest = -math.inf
         # per-decision caches (document frequencies change with every article)
@@ -301,7 +298,7 @@ class StoryAssigner:
         self._pcache: dict[tuple[int, int], tuple[float, float, float, float]] = {}
         self._bgcache: dict[tuple[int, frozenset[int]], float] = {}
         self._near: list[int] = []  # the current article's nearest live articles
-        self._idf_words: dict[str | None, dict[str, float]] = {}
+        self._idf_words: dict[str, float] = {}
         self._idf_names: dict[str, float] = {}
 
     # --- public -----------------------------------------------------------------------------
@@ -434,8 +431,7 @@ class StoryAssigner:
         cutoff = self._newest - self.params.window_hours * 3600.0
         for art in sorted(self._index.expire(cutoff)):
             doc = self._docs.pop(art)
-            for lang in {doc.lang, None}:
-                self._words[lang].remove(doc.words)
+            self._words.remove(doc.words)
             self._names.remove(doc.names)
             key = self._story_of.pop(art)
             story = self._stories[key]
@@ -444,8 +440,7 @@ class StoryAssigner:
                 del self._stories[key]
 
     def _count(self, doc: _Doc) -> None:
-        for lang in {doc.lang, None}:
-            self._words.setdefault(lang, DocFreq()).add(doc.words)
+        self._words.add(doc.words)
         self._names.add(doc.names)
 
     def _attach(self, doc: _Doc, key: int) -> None:
@@ -484,10 +479,10 @@ class StoryAssigner:
         got = self._wcache.get(key)
         if got is None:
             power = self.params.idf_power
-            if what in ("words", "title"):
-                lang = d.lang
-                memo = self._idf_words.setdefault(lang, {})
-                got = weighted(getattr(d, what), self._words[lang], power, memo)
+            if what == "words":
+                got = weighted(d.words, self._words, power, self._idf_words)
+            elif what == "title":
+                got = weighted(d.title, self._words, power, self._idf_words)
             else:
                 got = weighted(dict.fromkeys(d.names, 1.0), self._names, power, self._idf_names)
             self._wcache[key] = got
