@@ -252,15 +252,15 @@ def test_across_languages_the_bar_weighs_the_crowd(vectors):
 
 
 def test_stories_in_other_languages_are_bridged_by_an_article_both_would_take(vectors):
-    """The German report comes first; a Chinese report of the same flood 20 hours later falls
+    """The German report comes first; a Chinese report of the same flood 30 hours later falls
     short of it on the embedding alone and starts its own story; the English report that
     follows would join either, so the two are merged (the older keeps its id)."""
     assigner, out = run(
         [
             item(vectors, "flood_de", 1, 0, language="de"),
             item(vectors, "cup", 2, 0.2),
-            item(vectors, "flood_zh", 3, 20),
-            item(vectors, "flood", 4, 20.5),
+            item(vectors, "flood_zh", 3, 30, language="zh"),
+            item(vectors, "flood", 4, 30.5),
         ]
     )
     assert out[2].new_story, out[2].reason

@@ -572,14 +572,19 @@ class StoryAssigner:
 
     def _background_of(self, doc: _Doc, exclude: frozenset[int], near: list[int]) -> float:
         """Mean of the ``background_k`` best pair scores of ``doc`` with the articles ``near``
-        outside the stories ``exclude``."""
+        outside the stories ``exclude``. A neighbour in another language counts with its
+        cross-language score (``_cross``): counting only the article's own language, a German
+        article in a mostly English window had almost no background, and two German reports
+        of different events on one theme met no crowd at all."""
         p = self.params
-        pairs = (
-            self._pair(doc, self._docs[a], days=self.params.days_in_background)
-            for a in near
-            if a != doc.id and self._story_of[a] not in exclude
-        )
-        scores = sorted((s for s in pairs if s is not None), reverse=True)[: p.background_k]
+        scores = []
+        for a in near:
+            if a == doc.id or self._story_of[a] in exclude:
+                continue
+            other = self._docs[a]
+            score = self._pair(doc, other, days=p.days_in_background)
+            scores.append(self._cross(doc, other) if score is None else score)
+        scores = sorted(scores, reverse=True)[: p.background_k]
         return sum(scores) / len(scores) if scores else 0.0
 
     def _story_background(self, members: list[_Doc], exclude: frozenset[int], probe: _Doc) -> float:
