@@ -43,8 +43,10 @@ How an article is placed (``StoryAssigner.add``):
 6. Background (a hubness correction, in the spirit of CSLS in cross-lingual retrieval): the
    same score means less where many stories look alike (a week of infrastructure talks, the
    fourth Gaza story). The article's background is its mean pair score with its
-   ``background_k`` best neighbours outside the candidate story; the story's is the same for
-   its ``background_members`` members most like the article, over the article's neighbours.
+   ``background_k`` best neighbours outside the candidate story (a neighbour in another
+   language at its cross-language score, so that a minority language in the window meets a
+   crowd too); the story's is the same for its ``background_members`` members most like the
+   article, over the article's neighbours.
    The article joins the best story whose score, less ``w_background`` x (article background
    + story background), reaches ``join_threshold``; otherwise it starts a story.
    Commentary is spared some evidence: when the article is an opinion or analysis piece
