@@ -254,12 +254,14 @@ def test_across_languages_the_bar_weighs_the_crowd(vectors):
 def test_stories_in_other_languages_are_bridged_by_an_article_both_would_take(vectors):
     """The German report comes first; a Chinese report of the same flood 30 hours later falls
     short of it on the embedding alone and starts its own story; the English report that
-    follows would join either, so the two are merged (the older keeps its id)."""
+    follows would join either, so the two are merged (the older keeps its id). The Chinese
+    report's language is not declared: its script tells it (were it taken for English, with
+    no words in common, the German report would be crowd against it and nothing bridged)."""
     assigner, out = run(
         [
             item(vectors, "flood_de", 1, 0, language="de"),
             item(vectors, "cup", 2, 0.2),
-            item(vectors, "flood_zh", 3, 30, language="zh"),
+            item(vectors, "flood_zh", 3, 30),
             item(vectors, "flood", 4, 30.5),
         ]
     )
@@ -615,6 +617,10 @@ def test_guess_language():
     assert guess_language(ARTICLES["flood_es"][1]) == "es"
     assert guess_language(ARTICLES["flood"][1]) == "en"
     assert guess_language("Too short") is None
+    # other scripts by their letters: an undeclared Chinese report is not taken for English
+    assert guess_language(ARTICLES["flood_zh"][1]) == "zh"
+    assert guess_language("Сотни жителей Марлоу эвакуированы после наводнения") == "ru"
+    assert guess_language("マーロウで洪水、数百人が避難") == "ja"  # kana, though Han too
 
 
 def test_window_document_frequencies():
