@@ -565,10 +565,22 @@ class StoryAssigner:
             )[: p.background_k]
             return sum(sims) / len(sims) if sims else 0.0
 
-        members = self._stories[key].recent(p.recent_members)
-        chosen = sorted(members, key=lambda d: (-float(d.vector @ doc.vector), d.id))
-        values = [crowd(d) for d in chosen[: p.background_members]]
+        values = [
+            crowd(d) for d in self._most_alike(self._stories[key].recent(p.recent_members), doc)
+        ]
         return crowd(doc) + (sum(values) / len(values) if values else 0.0)
+
+    def _cross_margin(self, score: float, doc: _Doc, key: int) -> tuple[float, float]:
+        """(margin, background) of a cross-language score of ``doc`` with story ``key``: the
+        score must reach ``cross_floor``, and, less the crowding, ``cross_threshold``."""
+        p = self.params
+        background = p.w_background_cross * self._cross_background(doc, key)
+        return min(score - background - p.cross_threshold, score - p.cross_floor), background
+
+    def _most_alike(self, members: list[_Doc], probe: _Doc) -> list[_Doc]:
+        """The ``background_members`` members most like ``probe`` (ties: smaller id)."""
+        chosen = sorted(members, key=lambda d: (-float(d.vector @ probe.vector), d.id))
+        return chosen[: self.params.background_members]
 
     # --- backgrounds ------------------------------------------------------------------------
 
@@ -592,10 +604,8 @@ class StoryAssigner:
     def _story_background(self, members: list[_Doc], exclude: frozenset[int], probe: _Doc) -> float:
         """Mean background of the members most like ``probe``, within the probe's
         neighbourhood (one kNN search per article, not one per member)."""
-        p = self.params
-        chosen = sorted(members, key=lambda d: (-float(d.vector @ probe.vector), d.id))
         values = []
-        for d in chosen[: p.background_members]:
+        for d in self._most_alike(members, probe):
             key = (d.id, exclude)
             if key not in self._bgcache:
                 self._bgcache[key] = self._background_of(d, exclude, self._near)
@@ -663,8 +673,7 @@ class StoryAssigner:
                 margin = min(margin, overlap - p.min_overlap)
             out.append(replace(cand, margin=margin + cand.relief, background=background))
         for cand in (s for s in raw if s.cross):
-            background = p.w_background_cross * self._cross_background(doc, cand.story)
-            margin = min(cand.score - background - p.cross_threshold, cand.score - p.cross_floor)
+            margin, background = self._cross_margin(cand.score, doc, cand.story)
             out.append(replace(cand, margin=margin, background=background))
         out.sort(key=lambda s: (-s.margin, -s.score, s.story))
         return out
@@ -718,8 +727,7 @@ class StoryAssigner:
             ra = self._stories[survivor].recent(p.recent_members)
             rb = self._stories[other.story].recent(p.recent_members)
             link = self._link([self._cross(x, y) for x in ra for y in rb])
-            background = p.w_background_cross * self._cross_background(doc, other.story)
-            if min(link - background - p.cross_threshold, link - p.cross_floor) < 0:
+            if self._cross_margin(link, doc, other.story)[0] < 0:
                 continue
             survivor, absorbed = self._merge(survivor, other.story)
             merged.append((absorbed, survivor))
