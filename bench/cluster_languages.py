@@ -194,6 +194,12 @@ def main(argv=None) -> int:
         print(f"cluster_languages: data not found at {args.data}", file=sys.stderr)
         return 2
     try:
+        args.split = cq.split_date(args.split)
+        params = cq.with_settings(args.set)
+    except ValueError as exc:
+        print(f"cluster_languages: {exc}", file=sys.stderr)
+        return 2
+    try:
         rows = cq.load(args.data, args.split)
     except ValueError as exc:
         print(f"cluster_languages: {args.data}: {exc}", file=sys.stderr)
@@ -227,15 +233,15 @@ def main(argv=None) -> int:
     count = Counter(have[i]["lang"] for i in translated)
     print(
         f"{len(english)} articles in {len(labels)} stories, {len(translated)} of them translated "
-        f"({', '.join(f'{n} into {LANGUAGES[k]}' for k, n in sorted(count.items()))}); "
+        f"({', '.join(f'{n} into {LANGUAGES.get(k, k)}' for k, n in sorted(count.items()))}); "
         f"translations cached in {cache}"
     )
+    problem = cq.parts_problem(english, args.split)
+    if problem:  # the split is taken over the stories with a translation
+        print(f"cluster_languages: among them, {problem}", file=sys.stderr)
+        return 2
     vecs = cq.vectors(english)
     vecs_mixed = cq.vectors(mixed)
-    params = ClusterParams()
-    for kv in args.set:
-        name, value = kv.split("=", 1)
-        params = replace(params, **{name: type(getattr(params, name))(value)})
     if args.sweep:
         params = sweep(mixed, vecs_mixed, translated, params)
     print(

@@ -213,6 +213,45 @@ def load_undated(path: Path) -> list[dict]:
     return rows
 
 
+def split_date(value: str) -> str:
+    """``--split`` as an ISO date, or ValueError saying what it wants."""
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise ValueError(f"--split wants a date (YYYY-MM-DD), not {value!r}") from None
+
+
+def parts_problem(rows: list[dict], split: str) -> str | None:
+    """What is wrong with the split (a part with no articles), or None."""
+    sizes = {p: len(part_rows(rows, p)) for p in ("tuning", "held-out")}
+    if all(sizes.values()):
+        return None
+    return (
+        f"{sizes['tuning']} articles dated before {split} (tuning) and {sizes['held-out']} from "
+        "it on (held out): pick a --split that leaves some in both"
+    )
+
+
+def with_settings(sets: list[str]) -> ClusterParams:
+    """The ``ClusterParams`` defaults with each ``--set NAME=VALUE`` applied, or ValueError
+    naming the one that is not a field with a value of its type."""
+    params = ClusterParams()
+    names = {f.name for f in fields(ClusterParams)}
+    for kv in sets:
+        name, sep, value = (x.strip() for x in kv.partition("="))
+        if not sep or name not in names:
+            raise ValueError(f"--set wants NAME=VALUE with NAME a ClusterParams field, not {kv!r}")
+        kind = type(getattr(params, name))
+        flags = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+        try:
+            typed = flags[value.lower()] if kind is bool else kind(value)
+        except (KeyError, ValueError):
+            want = {bool: "true or false", int: "a whole number"}.get(kind, "a number")
+            raise ValueError(f"--set {name} wants {want}, not {value!r}") from None
+        params = replace(params, **{name: typed})
+    return params
+
+
 def part_rows(rows: list[dict], part: str) -> list[dict]:
     if part in ("tuning", "held-out"):
         return [r for r in rows if r["_part"] == part]
@@ -701,12 +740,10 @@ def main(argv=None) -> int:
         print(f"cluster_quality: data not found at {args.data}", file=sys.stderr)
         return 2
     try:
-        args.split = date.fromisoformat(args.split).isoformat()
-    except ValueError:
-        print(
-            f"cluster_quality: --split wants a date (YYYY-MM-DD), not {args.split!r}",
-            file=sys.stderr,
-        )
+        args.split = split_date(args.split)
+        params = with_settings(args.set)
+    except ValueError as exc:
+        print(f"cluster_quality: {exc}", file=sys.stderr)
         return 2
     try:
         rows = load(args.data, args.split)
@@ -726,18 +763,10 @@ def main(argv=None) -> int:
     except ValueError as exc:
         print(f"cluster_quality: {args.undated}: {exc}", file=sys.stderr)
         return 2
-    sizes = {p: len(part_rows(rows, p)) for p in ("tuning", "held-out")}
-    if not all(sizes.values()):
-        print(
-            f"cluster_quality: {sizes['tuning']} articles dated before {args.split} (tuning) and "
-            f"{sizes['held-out']} from it on (held out): pick a --split that leaves some in both",
-            file=sys.stderr,
-        )
+    problem = parts_problem(rows, args.split)
+    if problem:
+        print(f"cluster_quality: {problem}", file=sys.stderr)
         return 2
-    params = ClusterParams()
-    for kv in args.set:
-        name, value = kv.split("=", 1)
-        params = replace(params, **{name: type(getattr(params, name))(value)})
     n_stories = {p: len({r["label"] for r in part_rows(rows, p)}) for p in PARTS}
     print(
         f"{len(rows)} articles, {n_stories['all']} stories; tuning part (before {args.split}): "

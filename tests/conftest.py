@@ -1,9 +1,15 @@
-"""Shared fixtures: real SQLite and PostgreSQL databases, settings for local servers."""
+"""Shared fixtures: real SQLite and PostgreSQL databases, settings for local servers, the real
+local model server."""
 
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import time
+import urllib.request
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -63,3 +69,60 @@ def engine(db_settings):
     eng = open_store(db_settings)
     yield eng
     eng.dispose()
+
+
+# The local model server (tests marked ``llm``)
+
+CACHE = Path(os.environ.get("NEWSLOOM_LLM_CACHE", Path.home() / ".cache" / "newsloom-llm"))
+MODEL = CACHE / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+SERVER_PYTHON = CACHE / "venv" / "bin" / "python"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def real_server():
+    """The real llama-cpp-python server with the cached model (``scripts/llm-server.sh`` builds
+    both), on a free port, for the tests marked ``llm``; its base URL."""
+    built = any((CACHE / "venv" / "lib").glob("python3*/site-packages/llama_cpp/server"))
+    if not (MODEL.is_file() and SERVER_PYTHON.is_file() and built):
+        pytest.skip(
+            f"no local model server in {CACHE}: run scripts/llm-server.sh to build the local "
+            "model server"
+        )
+    port = _free_port()
+    log = open(CACHE / "test-server.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [str(SERVER_PYTHON), "-m", "llama_cpp.server", "--model", str(MODEL)]
+        + ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"llama_cpp.server exited ({proc.returncode}); see {log.name}")
+            try:
+                with urllib.request.urlopen(url + "/models", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"llama_cpp.server did not start in 120 s; see {log.name}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()

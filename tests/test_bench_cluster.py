@@ -139,6 +139,9 @@ def test_a_second_held_out_set_without_dates_is_measured_on_the_busy_day(
         (["--sweep"], "--sweep needs --direct"),
         (["--direct", "--select", "dates,weekly"], "--select takes modes from dates, busy, spread"),
         (["--undated", "{missing}"], "--undated file not found at"),
+        (["--set", "w_lexx=1"], "--set wants NAME=VALUE with NAME a ClusterParams field, not"),
+        (["--set", "days_words=80.5"], "--set days_words wants a whole number, not '80.5'"),
+        (["--set", "days_in_background=maybe"], "wants true or false, not 'maybe'"),
     ],
 )
 def test_bad_arguments_get_a_clear_error(tmp_path, labelled, args, message):
@@ -148,6 +151,16 @@ def test_bad_arguments_get_a_clear_error(tmp_path, labelled, args, message):
     done = bench(tmp_path, *args)
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert message in done.stderr
+
+
+def test_settings_are_given_by_name_and_typed(tmp_path, labelled):
+    """``--set`` takes any ``ClusterParams`` field; a flag reads "false" as false."""
+    run = ["--data", str(labelled), "--split", "2026-11-20", "--direct", "--no-baselines"]
+    done = bench(tmp_path, *run, "--set", "days_in_background=false", "--set", "days_words=60")
+    assert done.returncode == 0, done.stderr
+    assert "ClusterParams defaults except {'days_words': 60}" in done.stdout
+    done = bench(tmp_path, *run, "--set", "days_in_background=true")
+    assert "ClusterParams defaults except {'days_in_background': True}" in done.stdout
 
 
 def test_spread_gives_articles_of_a_story_dated_once_their_own_times():

@@ -13,15 +13,11 @@ Every article here is invented (places, outlets, people and events do not exist)
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
 import threading
 import time
-import urllib.request
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -485,10 +481,6 @@ def test_excerpts_round_robin_within_budget():
 # ---------------------------------------------------------------------------------------------
 # (b) the real model
 
-CACHE = Path(os.environ.get("NEWSLOOM_LLM_CACHE", Path.home() / ".cache" / "newsloom-llm"))
-MODEL = CACHE / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
-SERVER_PYTHON = CACHE / "venv" / "bin" / "python"
-
 PORT_TEXT = (
     "Dock workers at the port of Marrow walked out on Tuesday in a dispute over night-shift "
     "pay, the Marrow Dockers' Union said.\n"
@@ -526,54 +518,6 @@ def real_stories() -> list[list[SourceArticle]]:
         ),
     ]
     return [articles(), port]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def real_server():
-    built = any((CACHE / "venv" / "lib").glob("python3*/site-packages/llama_cpp/server"))
-    if not (MODEL.is_file() and SERVER_PYTHON.is_file() and built):
-        pytest.skip(
-            f"no local model server in {CACHE}: run scripts/llm-server.sh to build the local "
-            "model server"
-        )
-    port = _free_port()
-    log = open(CACHE / "test-server.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [str(SERVER_PYTHON), "-m", "llama_cpp.server", "--model", str(MODEL)]
-        + ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited ({proc.returncode}); see {log.name}")
-            try:
-                with urllib.request.urlopen(url + "/models", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"llama_cpp.server did not start in 120 s; see {log.name}")
-            time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 @pytest.mark.llm
