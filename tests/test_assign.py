@@ -61,6 +61,14 @@ ARTICLES = {
         "condado. La alcaldesa Alina Petrescu dijo que se habían abierto refugios de emergencia "
         "en dos escuelas y que el agua seguía subiendo.",
     ),
+    # the flood in Italian, which the language guess does not know (it takes it for English)
+    "flood_it": (
+        "Alluvione a Marlowe: evacuati centinaia di abitanti, il fiume Tenby è esondato",
+        "Centinaia di abitanti di Marlowe sono stati evacuati martedì dopo che il fiume Tenby è "
+        "esondato in seguito a tre giorni di forti piogge, hanno detto i vigili del fuoco della "
+        "contea. La sindaca Alina Petrescu ha detto che sono stati aperti rifugi di emergenza in "
+        "due scuole e che l'acqua continua a salire.",
+    ),
     "valley": (
         "Flash floods hit the Corrado valley, cutting off three villages",
         "Flash flooding in the Corrado valley cut road access to three mountain villages on "
@@ -229,6 +237,25 @@ def test_translations_join_the_story(vectors):
     assert out[2].story == 1 and out[3].story == 1
     assert "other language" in out[2].reason
     assert out[1].new_story
+
+
+@pytest.mark.parametrize("first", ["flood", "flood_es", "flood_de"])
+def test_an_undeclared_language_the_guess_does_not_know_still_joins_its_event(vectors, first):
+    """An Italian report with no declared language is taken for English (the guess knows
+    English, German, Spanish and French words): it joins the English report on the names they
+    share, and the Spanish or German one across languages; the other news of the day stays
+    apart."""
+    _, out = run(
+        [
+            item(vectors, "cup", 1),
+            item(vectors, "rates", 2, 0.2),
+            item(vectors, "valley", 3, 0.4),
+            item(vectors, first, 4, 0.5),
+            item(vectors, "flood_it", 5, 1),
+        ]
+    )
+    assert [d.story for d in out] == [1, 2, 3, 4, 4], [d.reason for d in out]
+    assert ("other language" in out[4].reason) == (first != "flood"), out[4].reason
 
 
 def test_across_languages_the_bar_weighs_the_crowd(vectors):
