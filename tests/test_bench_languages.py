@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).parent / "data" / "cluster"))
-from events import ARTICLES  # noqa: E402
+from events import ARTICLES, write_labelled  # noqa: E402
 
 BENCH = ROOT / "bench" / "cluster_languages.py"
 LINE = re.compile(
@@ -74,19 +74,8 @@ TRANSLATIONS = {
 
 @pytest.fixture
 def labelled(tmp_path) -> Path:
-    """The fixture's English reports with their event as the label; events D and E a day
-    later, so that a split on that day leaves A-C to tune on and D-E held out."""
-    path = tmp_path / "mine.jsonl"
-    with path.open("w", encoding="utf-8") as fh:
-        for a in ARTICLES:
-            if a.get("language", "en") != "en":
-                continue
-            date = a["published"]
-            if a["story"] in "DE":
-                date = date.replace("2026-11-19", "2026-11-20")
-            row = {k: a[k] for k in ("id", "url", "title", "text", "source")}
-            fh.write(json.dumps({**row, "date": date, "label": a["story"]}) + "\n")
-    return path
+    """The fixture's English reports with their event as the label, split on 2026-11-20."""
+    return write_labelled(tmp_path / "mine.jsonl", english_only=True)
 
 
 def cache_of(tmp_path, ids) -> Path:

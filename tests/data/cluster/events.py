@@ -5,6 +5,8 @@ Spanish version. Event B is a look-alike on the same topic and day (a different 
 barrier rejected) that must stay apart from A.
 """
 
+import json
+
 WIRE_A = (
     "The city council of Marenholt approved a 420 million euro flood barrier for the Elde "
     "estuary on Thursday, ending two years of argument over how to protect the port from "
@@ -228,3 +230,20 @@ COMMENT_B = dict(
     "the wall have chosen to spare the budget and gamble with their neighbours' safety. I hope "
     "the environment agency's review forces them to think again before the next storm season.",
 )
+
+
+def write_labelled(path, english_only: bool = False):
+    """ARTICLES in the cluster benchmarks' labelled format (``bench/cluster_quality.py
+    --data``), each with its event as the label; events D and E a day later, so that a split
+    on 2026-11-20 leaves A-C to tune on and D-E held out. ``english_only`` leaves out the
+    German and Spanish reports. Returns ``path``."""
+    with open(path, "w", encoding="utf-8") as fh:
+        for a in ARTICLES:
+            if english_only and a.get("language", "en") != "en":
+                continue
+            date = a["published"]
+            if a["story"] in "DE":
+                date = date.replace("2026-11-19", "2026-11-20")
+            row = {k: a[k] for k in ("id", "url", "title", "text", "source")}
+            fh.write(json.dumps({**row, "date": date, "label": a["story"]}) + "\n")
+    return path
