@@ -4,7 +4,6 @@ local model server."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 import urllib.request
@@ -12,6 +11,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from helpers import free_port
 from sqlalchemy import text
 
 from newsloom.config import Settings
@@ -78,12 +78,6 @@ MODEL = CACHE / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 SERVER_PYTHON = CACHE / "venv" / "bin" / "python"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def real_server():
     """The real llama-cpp-python server with the cached model (``scripts/llm-server.sh`` builds
@@ -94,7 +88,7 @@ def real_server():
             f"no local model server in {CACHE}: run scripts/llm-server.sh to build the local "
             "model server"
         )
-    port = _free_port()
+    port = free_port()
     log = open(CACHE / "test-server.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
         [str(SERVER_PYTHON), "-m", "llama_cpp.server", "--model", str(MODEL)]

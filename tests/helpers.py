@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import json
 import random
+import socket
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from newsloom.cli import main
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (as the system hands it out)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def cli(settings, *args, check: bool = True, **env) -> str:

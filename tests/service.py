@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,12 +20,6 @@ from newsloom.web.http import RENDER_VERSION
 EXPECTED = sorted(
     sorted(a["id"] for a in ARTICLES if a["story"] == s) for s in {a["story"] for a in ARTICLES}
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def service_env(data_dir: Path, db_url: str, **extra) -> dict:

@@ -25,7 +25,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,6 +40,7 @@ from sqlalchemy import create_engine, func, select
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from feedfarm import FeedFarm  # noqa: E402
+from helpers import free_port  # noqa: E402
 
 from newsloom.ingest.normalize import canonical_url  # noqa: E402
 from newsloom.store.pages import count_stories_needing_pages  # noqa: E402
@@ -103,12 +103,6 @@ def soak_env(data_dir: Path, cfg: SoakConfig) -> dict[str, str]:
         env["NEWSLOOM_DATABASE_URL"] = cfg.database_url
     env.update(cfg.extra_env)
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- /proc ------------------------------------------------------------------------------------

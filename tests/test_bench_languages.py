@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from helpers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).parent / "data" / "cluster"))
@@ -155,9 +155,7 @@ def test_missing_translations_and_a_dead_server_get_a_clear_message(tmp_path, la
     assert done.returncode == 2
     assert "no translations in" in done.stderr and "none asked for" in done.stderr
     # a server that is not there: the message says how to start one, no traceback
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     done = bench(
         tmp_path, "--data", str(labelled), "--llm", f"http://127.0.0.1:{port}/v1",
         "--cache", str(tmp_path / "no.jsonl"),

@@ -13,7 +13,6 @@ Every article here is invented (places, outlets, people and events do not exist)
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 
 import pytest
+from helpers import free_port
 
 from newsloom.write import SourceArticle, write_page
 from newsloom.write.llm import (
@@ -441,9 +441,7 @@ def test_model_discovered_from_endpoint(fake):
 
 
 def test_unreachable_endpoint_and_no_endpoint():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     writer = LLMWriter(llm_settings(f"http://127.0.0.1:{port}/v1"))
     page = write_page(articles(), now=NOW, writer=writer)
     assert page["writer"]["backend"] == "extractive"

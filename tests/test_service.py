@@ -14,13 +14,13 @@ import sys
 import time
 
 import pytest
+from helpers import free_port
 from newsfeeds import ARTICLES, NewsSite
 from service import (
     add_sources,
     check_final_state,
     db_rows,
     finish,
-    free_port,
     newsloom,
     running,
     service_env,

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from helpers import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -43,12 +43,6 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The real server over a SQLite database filled through the pipeline."""
@@ -67,7 +61,7 @@ def server(tmp_path_factory):
     write_pending(engine, settings)
     engine.dispose()
 
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "NEWSLOOM_DATA_DIR": str(data), "NEWSLOOM_LOG_LEVEL": "WARNING"}
     code = (
         "from newsloom.config import load_settings; from newsloom.web.app import serve; "

@@ -12,6 +12,7 @@ import time
 import urllib.request
 
 import pytest
+from helpers import free_port
 from newsfeeds import ARTICLES, NewsSite
 from prometheus_client.parser import text_string_to_metric_families
 from service import (
@@ -19,7 +20,6 @@ from service import (
     check_final_state,
     db_rows,
     finish,
-    free_port,
     newsloom,
     running,
     service_env,
