@@ -3,7 +3,6 @@
     .venv/bin/python bench/cluster_scale.py [--sizes 10000 100000 1000000] [--new 2000]
     .venv/bin/python bench/cluster_scale.py --sizes 10000 --other-languages 0.2
 
-
 For each archive size N, a fresh SQLite database gets N archived articles spread over the
 past (stories of 1-12 articles, already clustered; only the last 72 hours, the live window, keep
 their vectors), then ``--new`` new articles arrive: realistic synthetic vectors with story
