@@ -23,7 +23,7 @@ modes, split and metrics are ``bench/cluster_quality.py``'s: each part (tuning, 
 in each mode (true dates, busy day, spread) is clustered twice, all English and with the
 translations, and the script prints B-cubed figures for both and what became of each
 translation: joined its own story (alone with it, or with other stories' articles too),
-stayed alone, or went with other stories' articles only. ``--sweep`` runs a grid over the
+stayed alone, or went with other stories' articles only; in all, then language by language. ``--sweep`` runs a grid over the
 three cross-language settings on the tuning part and picks by ``cluster_quality``'s rule
 among the points that lose no more than its ``SLACK`` of precision in either mode against the
 settings it starts from (the defaults, or ``--set``).
@@ -133,10 +133,22 @@ def fates(recs: list[dict], pred: list, translated: set[str]) -> Counter:
     return out
 
 
-def measure(rows, vecs, params: ClusterParams, part: str, mode: str, translated: set[str]):
+def measure(
+    rows, vecs, params: ClusterParams, part: str, mode: str, translated: set[str], langs=None
+):
+    """B-cubed metrics and the translations' fates for one part and mode; with ``langs`` (article
+    id -> language), also the fates of each language's translations: ``{lang: Counter}``."""
     recs = cq.records(cq.part_rows(rows, part), mode)
     pred = cq.run_direct(recs, vecs, params)
-    return cq.metrics(pred, [r["_label"] for r in recs]), fates(recs, pred, translated)
+    m = cq.metrics(pred, [r["_label"] for r in recs])
+    if langs is None:
+        return m, fates(recs, pred, translated)
+    in_part = {r["id"] for r in recs} & translated
+    by_lang = {
+        lang: fates(recs, pred, {i for i in in_part if langs[i] == lang})
+        for lang in sorted({langs[i] for i in in_part})
+    }
+    return m, fates(recs, pred, translated), by_lang
 
 
 def _fate(f: Counter) -> str:
@@ -249,11 +261,17 @@ def main(argv=None) -> int:
         "translations (own: with its story only; own+: and other stories' articles; alone; "
         "wrong: other stories' articles only)"
     )
+    langs = {i: have[i]["lang"] for i in translated}
+    by_language = []
     for part in cq.PARTS:
         for mode in cq.ALL_MODES:
             m_en, _ = measure(english, vecs, params, part, mode, set())
-            m_mx, fate = measure(mixed, vecs_mixed, params, part, mode, translated)
+            m_mx, fate, by_lang = measure(mixed, vecs_mixed, params, part, mode, translated, langs)
             print(f"  {part:>8} {mode:>6}: {cq.fmt(m_en)} | {cq.fmt(m_mx)} | {_fate(fate)}")
+            each = " | ".join(f"{LANGUAGES.get(k, k)} {_fate(f)}" for k, f in by_lang.items())
+            by_language.append(f"  {part:>8} {mode:>6}: {each}")
+    print("\nwhat became of the translations, by language:")
+    print("\n".join(by_language))
     return 0
 
 

@@ -129,6 +129,13 @@ def test_translations_join_their_own_stories_in_every_part_and_mode(tmp_path, la
         # of event A on the same topic and day, and none goes to another event
         assert fate == {"own": per_part[part], "own+": 0, "alone": 0, "wrong": 0}, (part, out)
         assert mixed == (1.0, 1.0, 1.0)
+    # and by language: A and C German, B Spanish before the split; D and E German after it
+    by_language = out.split("what became of the translations, by language:\n", 1)[1]
+    ok = "own={} own+=0 alone=0 wrong=0"
+    for mode in ("dates", "busy", "spread"):
+        assert f"tuning {mode:>6}: German {ok.format(2)} | Spanish {ok.format(1)}" in by_language
+        assert f"held-out {mode:>6}: German {ok.format(2)}\n" in by_language
+        assert f"all {mode:>6}: German {ok.format(4)} | Spanish {ok.format(1)}" in by_language
 
 
 def test_the_sweep_keeps_precision_and_says_what_it_chose(tmp_path, labelled):
