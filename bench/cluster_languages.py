@@ -23,10 +23,10 @@ modes, split and metrics are ``bench/cluster_quality.py``'s: each part (tuning, 
 in each mode (true dates, busy day, spread) is clustered twice, all English and with the
 translations, and the script prints B-cubed figures for both and what became of each
 translation: joined its own story (alone with it, or with other stories' articles too),
-stayed alone, or went with other stories' articles only; in all, then language by language. ``--sweep`` runs a grid over the
-three cross-language settings on the tuning part and picks by ``cluster_quality``'s rule
-among the points that lose no more than its ``SLACK`` of precision in either mode against the
-settings it starts from (the defaults, or ``--set``).
+stayed alone, or went with other stories' articles only; in all, then language by language.
+``--sweep`` runs a grid over the three cross-language settings on the tuning part and picks
+by ``cluster_quality``'s rule among the points that lose no more than its ``SLACK`` of
+precision in either mode against the settings it starts from (the defaults, or ``--set``).
 """
 
 from __future__ import annotations
@@ -136,18 +136,20 @@ def fates(recs: list[dict], pred: list, translated: set[str]) -> Counter:
 def measure(
     rows, vecs, params: ClusterParams, part: str, mode: str, translated: set[str], langs=None
 ):
-    """B-cubed metrics and the translations' fates for one part and mode; with ``langs`` (article
-    id -> language), also the fates of each language's translations: ``{lang: Counter}``."""
+    """B-cubed metrics, the translations' fates, and the fates of each language's translations
+    (``{lang: Counter}``, given ``langs``: article id -> language) for one part and mode."""
     recs = cq.records(cq.part_rows(rows, part), mode)
     pred = cq.run_direct(recs, vecs, params)
     m = cq.metrics(pred, [r["_label"] for r in recs])
-    if langs is None:
-        return m, fates(recs, pred, translated)
     in_part = {r["id"] for r in recs} & translated
-    by_lang = {
-        lang: fates(recs, pred, {i for i in in_part if langs[i] == lang})
-        for lang in sorted({langs[i] for i in in_part})
-    }
+    by_lang = (
+        {
+            lang: fates(recs, pred, {i for i in in_part if langs[i] == lang})
+            for lang in sorted({langs[i] for i in in_part})
+        }
+        if langs
+        else {}
+    )
     return m, fates(recs, pred, translated), by_lang
 
 
@@ -265,7 +267,7 @@ def main(argv=None) -> int:
     by_language = []
     for part in cq.PARTS:
         for mode in cq.ALL_MODES:
-            m_en, _ = measure(english, vecs, params, part, mode, set())
+            m_en, _, _ = measure(english, vecs, params, part, mode, set())
             m_mx, fate, by_lang = measure(mixed, vecs_mixed, params, part, mode, translated, langs)
             print(f"  {part:>8} {mode:>6}: {cq.fmt(m_en)} | {cq.fmt(m_mx)} | {_fate(fate)}")
             each = " | ".join(f"{LANGUAGES.get(k, k)} {_fate(f)}" for k, f in by_lang.items())
