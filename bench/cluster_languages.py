@@ -133,31 +133,25 @@ def fates(recs: list[dict], pred: list, translated: set[str]) -> Counter:
     return out
 
 
-def measure(
-    rows, vecs, params: ClusterParams, part: str, mode: str, translated: set[str], langs=None
-):
+def measure(rows, vecs, params: ClusterParams, part: str, mode: str, translated: dict[str, str]):
     """B-cubed metrics, the translations' fates, and the fates of each language's translations
-    (``{lang: Counter}``, given ``langs``: article id -> language) for one part and mode."""
+    (``{lang: Counter}``) for one part and mode; ``translated``: article id -> language."""
     recs = cq.records(cq.part_rows(rows, part), mode)
     pred = cq.run_direct(recs, vecs, params)
+    in_part = {r["id"]: translated[r["id"]] for r in recs if r["id"] in translated}
+    by_lang = {
+        lang: fates(recs, pred, {i for i, lg in in_part.items() if lg == lang})
+        for lang in sorted(set(in_part.values()))
+    }
     m = cq.metrics(pred, [r["_label"] for r in recs])
-    in_part = {r["id"] for r in recs} & translated
-    by_lang = (
-        {
-            lang: fates(recs, pred, {i for i in in_part if langs[i] == lang})
-            for lang in sorted({langs[i] for i in in_part})
-        }
-        if langs
-        else {}
-    )
-    return m, fates(recs, pred, translated), by_lang
+    return m, fates(recs, pred, set(in_part)), by_lang
 
 
 def _fate(f: Counter) -> str:
     return " ".join(f"{k}={f[k]}" for k in ("own", "own+", "alone", "wrong"))
 
 
-def sweep(mixed, vecs, translated: set[str], base: ClusterParams) -> ClusterParams:
+def sweep(mixed, vecs, translated: dict[str, str], base: ClusterParams) -> ClusterParams:
     """The grid on the tuning part; ``cluster_quality``'s rule chooses among the points that
     lose at most ``SLACK`` of precision in either mode against ``base`` (precision is never
     sacrificed for recall), ``base`` included."""
@@ -231,7 +225,7 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return 1
-    translated = {i for i in want if i in have}
+    translated = {i: have[i]["lang"] for i in want if i in have}  # id -> language
     if not translated:
         print(f"cluster_languages: no translations in {cache} and none asked for", file=sys.stderr)
         return 2
@@ -244,7 +238,7 @@ def main(argv=None) -> int:
         else r
         for r in english
     ]
-    count = Counter(have[i]["lang"] for i in translated)
+    count = Counter(translated.values())
     print(
         f"{len(english)} articles in {len(labels)} stories, {len(translated)} of them translated "
         f"({', '.join(f'{n} into {LANGUAGES.get(k, k)}' for k, n in sorted(count.items()))}); "
@@ -263,12 +257,11 @@ def main(argv=None) -> int:
         "translations (own: with its story only; own+: and other stories' articles; alone; "
         "wrong: other stories' articles only)"
     )
-    langs = {i: have[i]["lang"] for i in translated}
     by_language = []
     for part in cq.PARTS:
         for mode in cq.ALL_MODES:
-            m_en, _, _ = measure(english, vecs, params, part, mode, set())
-            m_mx, fate, by_lang = measure(mixed, vecs_mixed, params, part, mode, translated, langs)
+            m_en, _, _ = measure(english, vecs, params, part, mode, {})
+            m_mx, fate, by_lang = measure(mixed, vecs_mixed, params, part, mode, translated)
             print(f"  {part:>8} {mode:>6}: {cq.fmt(m_en)} | {cq.fmt(m_mx)} | {_fate(fate)}")
             each = " | ".join(f"{LANGUAGES.get(k, k)} {_fate(f)}" for k, f in by_lang.items())
             by_language.append(f"  {part:>8} {mode:>6}: {each}")
