@@ -258,6 +258,28 @@ def test_story_without_complete_page_is_not_listed(site):
     assert "No highlights yet." in r.text and ">Sources</h2>" in r.text
 
 
+def test_story_without_any_page_shows_its_dated_articles(site):
+    """A story reached before its first page is written (or whose page went) says so once,
+    and still shows when its articles came."""
+    client, _settings, engine = site
+    sid = _story_ids(engine)[0]
+    with transaction(engine) as conn:
+        story_id, _ = store_stories.resolve(conn, sid)
+        conn.execute(story_pages.delete().where(story_pages.c.story_id == story_id))
+        first = conn.execute(
+            select(articles_table.c.published)
+            .where(articles_table.c.story_id == story_id)
+            .order_by(articles_table.c.published)
+        ).first()[0]
+    html = client.get(f"/t/{sid}").text
+    assert "No page has been written for this story yet: one is written once" in html
+    assert "Undated" not in html and "first version of this page" not in html
+    assert "Nothing yet: this story has no page." in html
+    first = (first if first.tzinfo else first.replace(tzinfo=UTC)).astimezone(UTC)
+    assert f'<p class="tl-at"><time datetime="{first:%Y-%m-%dT%H:%M:%SZ}">' in html
+    audit(html)
+
+
 def test_unknown_story_is_404_page(site):
     client, *_ = site
     r = client.get("/t/nosuchstory")

@@ -209,8 +209,15 @@ def story_context(view: queries.StoryView) -> dict:
         {"at": g.get("at"), "entries": [entry(e) for e in g.get("developments") or []]}
         for g in page.get("timeline") or []
     ]
-    if not page and view.articles:
-        timeline = [{"at": None, "entries": [entry(a) for a in view.articles]}]
+    if not page and view.articles:  # no page yet: the articles as they came, dated first
+        dated = [a for a in view.articles if a.get("published")]
+        undated = [a for a in view.articles if not a.get("published")]
+        timeline = []
+        if dated:
+            first = min(a["published"] for a in dated)
+            timeline.append({"at": first, "entries": [entry(a) for a in dated]})
+        if undated:
+            timeline.append({"at": None, "entries": [entry(a) for a in undated]})
     image = None
     for a in view.articles:
         url = safe_url(a.get("image"))
@@ -219,7 +226,10 @@ def story_context(view: queries.StoryView) -> dict:
             break
     notice = None
     if view.page is None:
-        notice = "No page has been written for this story yet: it needs more outlets."
+        notice = (
+            "No page has been written for this story yet: one is written once enough outlets "
+            "have covered it and its coverage has paused for a moment."
+        )
     elif view.page_status != "complete":
         reason = page.get("status_reason")
         notice = "Not enough material for a story yet" + (f": {reason}." if reason else ".")
