@@ -225,3 +225,56 @@ def test_articles_older_than_the_live_window_join_the_stories_of_their_time(db_s
     assert a_old["first_seen"].startswith("2026-11-12T09:00:00")
     cli(db_settings, "recluster")  # the same stories as clustering everything in time order
     assert partition(exported(db_settings)) == expected
+
+
+def test_recluster_keeps_the_pages_and_times_of_stories_it_rebuilds_unchanged(
+    db_settings, tmp_path
+):
+    """A recluster that gives a story back the articles it had changes nothing a reader sees:
+    the same id, page and revision, the same `updated` time, and no page to write again."""
+    cli(db_settings, "import", str(write(tmp_path / "events.jsonl", ARTICLES)))
+    cli(db_settings, "cluster")
+    cli(db_settings, "write")
+    before = {s["id"]: s for s in exported(db_settings)}
+    assert any(s["page_revision"] == 1 for s in before.values())
+
+    cli(db_settings, "recluster")
+    assert {s["id"]: s for s in exported(db_settings)} == before
+    assert "wrote 0 story pages (0 marked not enough material), 0 unchanged" in cli(
+        db_settings, "write"
+    )
+    assert {s["id"]: s for s in exported(db_settings)} == before
+
+
+def test_recluster_deletes_the_stories_that_no_longer_exist(db_settings, tmp_path):
+    """Clustered with a one-hour window, event A's reports hours apart start stories of their
+    own; reclustered with the default window they are one story again, and the stories that
+    are gone go with their pages, also when the recluster stopped before it could tidy up."""
+    from newsloom.pipeline import recluster
+
+    cli(db_settings, "import", str(write(tmp_path / "events.jsonl", ARTICLES)))
+    cli(db_settings, "cluster", NEWSLOOM_CLUSTER_WINDOW_HOURS="1")
+    cli(db_settings, "write", NEWSLOOM_MIN_OUTLETS="1")
+    narrow = {s["id"] for s in exported(db_settings)}
+    assert len(narrow) > len(EXPECTED)
+
+    engine = open_store(db_settings)
+
+    def crash(tally):
+        raise KeyboardInterrupt  # after the last batch is committed, before the sweep
+
+    try:
+        recluster(engine, db_settings, on_batch=crash)
+    except KeyboardInterrupt:
+        pass
+    cli(db_settings, "cluster")  # the next run finishes the job
+    stories = exported(db_settings)
+    assert partition(stories) == EXPECTED
+    with engine.connect() as conn:
+        left = conn.execute(text("SELECT short_id FROM stories")).scalars().all()
+        pages = conn.execute(text("SELECT DISTINCT story_id FROM story_pages")).scalars().all()
+        ids = conn.execute(text("SELECT id FROM stories")).scalars().all()
+    assert sorted(left) == sorted(s["id"] for s in stories)  # no empty story stays behind
+    assert set(pages) <= set(ids)
+    assert {s["id"] for s in stories} <= narrow  # each story kept the id of its first article
+    engine.dispose()

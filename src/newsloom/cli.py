@@ -579,15 +579,19 @@ def worker(obj, concurrency, name, metrics_port, metrics_host):
 # --- stories -------------------------------------------------------------------------------
 
 
-def _cluster_progress(total: int, fn):
-    """Run ``fn(on_batch)`` with a progress bar on a terminal."""
-    if not sys.stderr.isatty() or not total:
-        return fn(None)
+def _cluster_progress(total: int | None, fn):
+    """Run ``fn(on_batch, on_total)`` with a progress bar on a terminal (``on_total(n)`` sets
+    its length when ``total`` is not known yet)."""
+    if not sys.stderr.isatty() or total == 0:
+        return fn(None, None)
     from rich.progress import Progress
 
     with Progress(transient=True) as progress:
         task = progress.add_task("clustering", total=total)
-        return fn(lambda tally: progress.update(task, completed=tally.articles))
+        return fn(
+            lambda tally: progress.update(task, completed=tally.articles),
+            lambda n: progress.update(task, total=n),
+        )
 
 
 @main.command()
@@ -600,7 +604,7 @@ def cluster(obj):
     with obj.engine.connect() as conn:
         total = unassigned_count(conn)
     clusterer = Clusterer(obj.engine, obj.settings)
-    tally = _cluster_progress(total, lambda cb: clusterer.run(on_batch=cb))
+    tally = _cluster_progress(total, lambda on_batch, _: clusterer.run(on_batch=on_batch))
     click.echo(tally.summary())
 
 
@@ -612,16 +616,19 @@ def cluster(obj):
 )
 @click.pass_obj
 def recluster(obj, since):
-    """Rebuild story assignments from scratch (deterministic: same input, same stories)."""
-    from .pipeline import Clusterer
-    from .store.db import transaction
-    from .store.stories import reset
+    """Rebuild story assignments from scratch (deterministic: same input, same stories).
+
+    Stories that come out with the articles they had keep their pages and their `updated`
+    time."""
+    from .pipeline import recluster as rebuild
 
     when = since.replace(tzinfo=UTC) if since else None
-    with transaction(obj.engine) as conn:
-        total = reset(conn, when)
-    clusterer = Clusterer(obj.engine, obj.settings)
-    tally = _cluster_progress(total, lambda cb: clusterer.run(on_batch=cb))
+    tally = _cluster_progress(
+        None,
+        lambda on_batch, on_total: rebuild(
+            obj.engine, obj.settings, when, on_reset=on_total, on_batch=on_batch
+        ),
+    )
     click.echo(tally.summary())
 
 

@@ -992,6 +992,8 @@ def embed_pending(engine: Engine, embedder, source_id: int | None = None, batch:
 
 #: Bumped by every committed clustering batch (and by a reset): see ``Clusterer.run``.
 CLUSTER_VERSION = "cluster_version"
+#: Set by a recluster's reset until clustering has caught up and swept the emptied stories.
+STORIES_TO_SWEEP = "stories_to_sweep"
 
 
 class Clusterer:
@@ -1114,6 +1116,9 @@ class Clusterer:
                         self._restore(conn)
                     rows = store_stories.unassigned(conn, batch)
                     if not rows:
+                        if store_meta.get_int(conn, STORIES_TO_SWEEP):
+                            store_stories.sweep(conn)  # a recluster's leftovers (even one
+                            store_meta.put_int(conn, STORIES_TO_SWEEP, 0)  # that crashed)
                         self.version = version
                         return tally
                     self._assign_batch(conn, rows, tally)
@@ -1153,13 +1158,34 @@ class Clusterer:
         store_stories.refresh_counts(conn, touched)
 
 
-def recluster(engine: Engine, settings: Settings, since: datetime | None = None, **kw):
-    """Forget assignments (from ``since`` on) and cluster again: same input, same stories."""
+def recluster(
+    engine: Engine,
+    settings: Settings,
+    since: datetime | None = None,
+    *,
+    on_reset=None,
+    on_batch=None,
+    **kw,
+) -> ClusterTally:
+    """Forget assignments (from ``since`` on) and cluster again: same input, same stories.
+
+    A story rebuilt with the articles it had keeps its row, its page and its ``updated``
+    time; stories that no longer exist are deleted once every article is placed again.
+    ``on_reset(n)`` is told how many articles are to be placed again.
+    """
     with transaction(engine) as conn:
         store_meta.exclusive(conn, "cluster")
-        store_stories.reset(conn, since)
+        before = store_stories.memberships(conn, since)
+        count = store_stories.reset(conn, since)
+        store_meta.put_int(conn, STORIES_TO_SWEEP, 1)
         store_meta.bump(conn, CLUSTER_VERSION)
-    return Clusterer(engine, settings, **kw).run()
+    if on_reset:
+        on_reset(count)
+    tally = Clusterer(engine, settings, **kw).run(on_batch=on_batch)
+    with transaction(engine) as conn:
+        store_meta.exclusive(conn, "cluster")
+        store_stories.keep_updated(conn, before, since)
+    return tally
 
 
 def story_status(last_article: datetime, settings: Settings, now: datetime | None = None) -> str:

@@ -34,6 +34,11 @@ def get_int(conn: Connection, key: str, default: int = 0) -> int:
     return default if value is None else int(value)
 
 
+def put_int(conn: Connection, key: str, value: int) -> None:
+    if not conn.execute(update(meta).where(meta.c.key == key).values(value=str(value))).rowcount:
+        conn.execute(meta.insert().values(key=key, value=str(value)))
+
+
 def bump(conn: Connection, key: str) -> int:
     """Add one to a counter (created at 1) and return it; call it under ``exclusive``."""
     value = get_int(conn, key) + 1

@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, delete, distinct, func, select, update
+from sqlalchemy import Connection, bindparam, delete, distinct, func, select, update
 
 from ..errors import NotFound
 from .schema import articles, sources, stories
@@ -195,27 +195,82 @@ def refresh_counts(conn: Connection, story_ids: set[int]) -> None:
 def reset(conn: Connection, since: datetime | None = None) -> int:
     """Forget story assignments (of articles from ``since`` on); returns articles unassigned.
 
-    Stories left without articles are deleted, so reclustering recreates them with the same
-    ids (ids derive from each story's first article). Merged-away stories whose survivor
-    keeps articles stay, so their ids still redirect.
+    Stories keep their rows, and so their pages and ids, while they are rebuilt: a story
+    started again by the same first article gets its row back (``create_story``), and
+    ``sweep`` deletes the stories still without articles once clustering has caught up. Until
+    then an emptied story counts no article, so no page is written for it.
     """
-    if since is None:
-        count = conn.execute(update(articles).values(story_id=None, story_reason=None)).rowcount
-        conn.execute(update(stories).values(merged_into=None))
-        conn.execute(delete(stories))
-        return count
+    time = ARTICLE_TIME >= since if since is not None else articles.c.story_id.is_not(None)
+    touched = set(
+        conn.execute(
+            select(articles.c.story_id).distinct().where(articles.c.story_id.is_not(None), time)
+        ).scalars()
+    )
     count = conn.execute(
-        update(articles).where(ARTICLE_TIME >= since).values(story_id=None, story_reason=None)
+        update(articles)
+        .where(articles.c.story_id.is_not(None), time)
+        .values(story_id=None, story_reason=None)
     ).rowcount
     used = select(articles.c.story_id).where(articles.c.story_id.is_not(None))
-    for _ in range(2):  # the second pass takes stories merged into one deleted by the first
-        conn.execute(
-            delete(stories).where(stories.c.merged_into.is_(None), stories.c.id.not_in(used))
-        )
-    refresh_counts(
-        conn, set(conn.execute(select(stories.c.id).where(stories.c.id.in_(used))).scalars())
+    conn.execute(
+        update(stories)
+        .where(stories.c.merged_into.is_(None), stories.c.id.not_in(used))
+        .values(article_count=0, outlet_count=0, country_count=0)
     )
+    refresh_counts(conn, touched)  # those that keep older articles
     return count
+
+
+def sweep(conn: Connection) -> int:
+    """Delete the stories a ``reset`` left without articles (their pages go with them), and
+    merged-away ids that pointed only at them; returns how many rows went."""
+    used = select(articles.c.story_id).where(articles.c.story_id.is_not(None))
+    total = 0
+    while True:  # a deleted survivor frees the ids merged into it (SET NULL): take them next
+        gone = conn.execute(
+            delete(stories).where(stories.c.merged_into.is_(None), stories.c.id.not_in(used))
+        ).rowcount
+        if not gone:
+            return total
+        total += gone
+
+
+def memberships(conn: Connection, since: datetime | None = None) -> dict[int, tuple[str, datetime]]:
+    """Each story's article set (as a digest) and ``updated`` time: of every story with
+    articles, or of those with articles from ``since`` on (the stories a reset touches)."""
+    query = select(articles.c.story_id, articles.c.id).where(articles.c.story_id.is_not(None))
+    if since is not None:
+        touched = select(articles.c.story_id).where(ARTICLE_TIME >= since)
+        query = query.where(articles.c.story_id.in_(touched))
+    members: dict[int, list[int]] = {}
+    for story_id, article_id in conn.execute(query):
+        members.setdefault(story_id, []).append(article_id)
+    updated = dict(conn.execute(select(stories.c.id, stories.c.updated)).all())
+    return {story_id: (_digest(ids), updated[story_id]) for story_id, ids in members.items()}
+
+
+def _digest(ids: list[int]) -> str:
+    return hashlib.sha1(",".join(map(str, sorted(ids))).encode("ascii")).hexdigest()
+
+
+def keep_updated(conn: Connection, before: dict[int, tuple[str, datetime]], since=None) -> int:
+    """Give stories whose article set is what it was ``before`` their ``updated`` time back:
+    a recluster that changed nothing in a story is no news (its page stays current).
+    Returns how many stories kept their time."""
+    after = memberships(conn, since)
+    same = [
+        {"sid": story_id, "old": when}
+        for story_id, (digest, when) in before.items()
+        if story_id in after and after[story_id][0] == digest
+    ]
+    if same:
+        conn.execute(
+            update(stories)
+            .where(stories.c.id == bindparam("sid"))
+            .values(updated=bindparam("old")),
+            same,
+        )
+    return len(same)
 
 
 def resolve(conn: Connection, sid: str) -> tuple[int, str]:
