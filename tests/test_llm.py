@@ -270,7 +270,8 @@ def test_llm_page_verified_and_invented_sentence_dropped(fake):
     for p in page["highlights"] + page["story"]:
         assert p["citations"]
         assert supported(p["text"], [by_url[u] for u in p["citations"]])[0]
-    assert page["highlights"][0]["citations"] == [LEDGER, COURIER]
+    # in the order of the Sources list (Courier before The Ledger), where the page numbers them
+    assert page["highlights"][0]["citations"] == [COURIER, LEDGER]
     # the request: numbered excerpts, JSON mode, the configured model
     (request,) = fake.requests
     assert request["model"] == "fake-model"

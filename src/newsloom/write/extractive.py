@@ -15,17 +15,23 @@ Deterministic, no model, no network. Given the cleaned articles of one story (``
 3. drops sentences a reader could not follow out of context: questions, fragments, sentences
    that open with a pronoun or a connective ("He", "This", "But"), quotes with no speaker,
    unbalanced quotes, first-person asides, too short or too long; and ranks lower a sentence
-   with loaded or charged words outside quotes ("slams", "utterly", "so-called");
+   with loaded or charged words outside quotes ("slams", "utterly", "so-called"). A sentence
+   whose speaker is only a pronoun ('"...," she said') is shown only right after the sentence
+   of its article before it (which says who she is), and an accusation only with the answer
+   its article gives next (:func:`_link_context`); they are never highlights;
 4. picks highlights (3 distinct facts of about 35 words: a longer sentence loses its asides
    or is cut after its main clause, never its speaker or a quote, and may keep up to 38 words
    when it cannot be cut cleanly) and the story (150-350 words when the material allows) with
    maximal marginal relevance, preferring outlets not yet quoted and dropping a sentence whose
-   content is mostly said already; where outlets give different accounts, a counter-account
-   is kept next to the claim it answers;
+   content is mostly said already, or that repeats a chosen sentence of another outlet
+   (:data:`NEAR_REPEAT`, the same figures): that outlet is cited for the chosen one instead;
+   where outlets give different accounts, a counter-account is kept next to the claim it
+   answers;
 5. orders the story by position in the articles (leads first), the most central lead on top;
-6. cites, for every sentence, the article it was copied from, its syndicated copies, and
-   every other article with a sentence that states the same thing (IDF-weighted overlap >=
-   :data:`CITE_OVERLAP` and all its numbers present);
+6. cites, for every sentence, the article it was copied from, the articles whose near-repeats
+   it stands for, and every other article with a sentence that states the same thing
+   (IDF-weighted overlap >= :data:`CITE_OVERLAP` and all its numbers present); a syndicated
+   copy only when its original is not cited (a copy is not a second source);
 7. picks the headline: the most central news title that passes the neutrality checks (no
    outlet name, no loaded word, no question, not in capitals, <= 90 characters), cleaned of
    outlet suffixes and labels ("LIVE:"); else the lead sentence, compressed at a clause
@@ -44,6 +50,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from newsloom.words import FUNCTION_WORDS
 from newsloom.write.sentences import Sentence, content_words, is_debris
 from newsloom.write.tone import charged_terms_in, loaded_terms_in
 
@@ -86,6 +93,11 @@ STORY_PLAIN = True
 CITE_OVERLAP = 0.6
 #: A story sentence must score at least this share of the best sentence (no padding).
 RELEVANCE_FLOOR = 0.35
+#: Two sentences of different outlets, each this much (IDF-weighted) inside the other, state
+#: the same fact: one is shown, citing both (when the figures agree).
+NEAR_REPEAT = 0.4
+#: An accusation's answer is looked for in this many sentences after it in its article.
+ANSWER_WITHIN = 2
 
 
 @dataclass
@@ -205,6 +217,104 @@ def disputes(text: str) -> bool:
     if ("called" in words or "calling" in words) and not _DISMISSAL.isdisjoint(words):
         return True
     return "but" in words and bool(_BUT_SAID.search(text))
+
+
+#: A speaker who is only a pronoun: '"...," she said', 'he told reporters', 'sagte sie'.
+_SPEECH_VERBS = (
+    "said says say added adds told tells asked explained noted continued went wrote writes "
+    "insisted insists replied recalled warned warns argued answered stressed conceded admitted "
+    "acknowledged"
+)
+_PRONOUN_SAID = re.compile(
+    r"\b(?:he|she|they|it)\s+(?:also\s+|later\s+|then\s+)?(?:"
+    + "|".join(_SPEECH_VERBS.split()).replace("went", "went on")
+    + r")\b|\b(?:sagte|sagt|erklärte|fügte)\s+(?:er|sie)\b|\ba-t-(?:il|elle)\b"
+    r"|\bont-(?:ils|elles)\b",
+    re.IGNORECASE,
+)
+_PRONOUN_HINTS = (" he ", " she ", " they ", " it ", " er", " sie", "-t-il", "-t-elle", "ont-")
+
+#: A name: a capitalised word ("Trump", "Civic"; "The" and "On" are function words).
+_NAME = re.compile(r"\b[A-ZÀ-Þ][\w'’-]*")
+_NOT_NAMES = FUNCTION_WORDS | frozenset(
+    """
+    monday tuesday wednesday thursday friday saturday sunday january february march april may
+    june july august september october november december
+    """.split()
+)
+#: An opening that names no one: "Asked about the offer, she said ...".
+_ASKED = re.compile(r"^\W*(?:asked|speaking|responding|pressed|interviewed|writing)\b[^,]*,", re.I)
+
+
+def pronoun_speaker(text: str) -> bool:
+    """Whether the sentence's only speaker is a pronoun ('"...," she said'): it cannot be
+    shown without the sentence before it, which says who "she" is."""
+    low = text.lower()
+    if not any(hint in low for hint in _PRONOUN_HINTS):
+        return False  # (most sentences: a quick look before the patterns)
+    outside = _QUOTED.sub(" ", text)
+    m = _PRONOUN_SAID.search(outside)
+    if not m:
+        return False
+    head = _ASKED.sub(" ", outside[: m.start()])
+    if any(w.lower() not in _NOT_NAMES for w in _NAME.findall(head)):
+        return False  # "Mayor Brandt erred when she said": she may be named before
+    return not attributed(head + outside[m.end() :])  # "..., she said, Lenk told reporters"
+
+
+#: Words of an accusation or a charge against someone, team-written; prefixes.
+_ACCUSATION_STEMS = (
+    "accus blam critici condemn faulted alleg beschuldig vorgeworfen vorwurf acus reproch".split()
+)
+_ACCUSATION = re.compile(
+    r"\b(?:accus|blam|critici[sz]|condemn|faulted|alleg(?:es|ing|ations?|ed that)|"
+    r"beschuldig|vorgeworfen|vorwurf|acus|reproch)",
+    re.IGNORECASE,
+)
+#: Who is accused: the words after the accusing word, up to what they are accused of.
+_ACCUSED_START = re.compile(r"^\w*\s*(?:that\s+|of\s+)?")
+_ACCUSED_END = re.compile(
+    r"\s(?:of|for|over|in|to|with|after|about|because|as|that|who|which|on|at)\s|[,;:.]"
+)
+_PASSIVE = re.compile(r"\b(?:was|were|is|are|been|being)\s+$", re.IGNORECASE)  # "was accused"
+_SAID_WORD = re.compile(r"\b(?:" + "|".join(sorted(ATTRIBUTION_WORDS)) + r")\b", re.IGNORECASE)
+
+
+def accusation(text: str) -> tuple[set[str], set[str]] | None:
+    """For an accusation, the content words of the accuser and of the accused ("The Civic
+    Alliance accused the city council of delaying repairs": ``{civic, alliance}``, ``{city,
+    council}``); None for a sentence that accuses no one, or that carries the answer too
+    ("..., which it denied")."""
+    low = text.lower()
+    if not any(stem in low for stem in _ACCUSATION_STEMS):
+        return None  # (most sentences: a quick look before the patterns)
+    outside = _QUOTED.sub(" ", text)
+    m = _ACCUSATION.search(outside)
+    if not m or disputes(text):
+        return None
+    before = outside[: m.start()]
+    if _PASSIVE.search(before):  # "The council was accused by the Alliance of ..."
+        return set(), set(content_words(before))
+    after = _ACCUSED_START.sub("", outside[m.end() :])
+    accused = " ".join(_ACCUSED_END.split(after, maxsplit=1)[0].split()[:6])
+    return set(content_words(before)), set(content_words(accused))
+
+
+def answers(text: str, accuser: set[str], accused: set[str]) -> bool:
+    """Whether ``text``, a sentence that follows an accusation in the same article, is the
+    accused side's answer: a denial, or the accused speaking ("Council member Peter Avis
+    said the repairs had been funded" after an accusation of the city council)."""
+    if disputes(text):
+        return True
+    outside = _QUOTED.sub(" ", text)
+    said = _SAID_WORD.search(outside)
+    if not said:
+        return False
+    before = outside[: said.start()]
+    speaker = set(content_words(before))
+    if not before.strip(" ,"):  # '"...," said Peter Avis'
+        speaker = set(content_words(re.split(r"[,.;]", outside[said.end() :])[0]))
+    return not speaker.isdisjoint(accused) and speaker.isdisjoint(accuser)
 
 
 def usable(text: str, *, opinion: bool = False, max_words: int = SENTENCE_MAX_WORDS) -> bool:
@@ -331,7 +441,7 @@ def _one_blas_thread():
         yield
 
 
-@dataclass
+@dataclass(eq=False)
 class _Candidate:
     sentence: Sentence
     doc: Doc
@@ -343,6 +453,46 @@ class _Candidate:
     usable: bool = True
     dispute: bool = False
     text: str = ""  # what is shown: the sentence, or its first clause for a highlight
+    #: Sentences of the same article that must be on the page with this one (see
+    #: :func:`_link_context`); None when this one cannot be shown (they are not usable).
+    needs: list[_Candidate] | None = field(default_factory=list)
+    after: _Candidate | None = None  # the sentence this one is shown right after
+
+
+def _link_context(candidates: list[_Candidate]) -> None:
+    """Mark the sentences that cannot be shown alone, and what each needs (``needs``,
+    ``after``), so that every sentence keeps its speaker and an accusation keeps its answer:
+
+    - a sentence whose only speaker is a pronoun ('"...," she said') needs the sentence
+      before it in its article, shown right before it (and that one its own, when its
+      speaker is a pronoun too);
+    - an accusation needs the accused side's answer (:func:`answers`) when one of the next
+      :data:`ANSWER_WITHIN` sentences of its article gives one, shown right after it; the
+      answer needs the accusation in turn.
+
+    A sentence whose needed neighbour is not usable gets ``needs = None``: it is never shown.
+    """
+    at = {(c.doc.index, c.sentence.position): c for c in candidates}
+    for c in candidates:
+        doc, pos = c.doc.index, c.sentence.position
+        if pronoun_speaker(c.sentence.text):
+            c.after = at.get((doc, pos - 1))
+            c.needs = None if c.after is None else [c.after]
+        charge = accusation(c.sentence.text)
+        if charge is None or c.needs is None:
+            continue
+        following = c.doc.sentences[pos + 1 : pos + 1 + ANSWER_WITHIN]
+        reply = next((s for s in following if answers(s.text, *charge)), None)
+        if reply is None:
+            continue
+        answer = at.get((doc, reply.position))
+        if answer is None:
+            c.needs = None  # the article answers, but not in a sentence we can show
+            continue
+        c.needs.append(answer)
+        if answer.needs is not None:
+            answer.needs.append(c)
+        answer.after = answer.after or c
 
 
 class ExtractiveWriter:
@@ -352,8 +502,8 @@ class ExtractiveWriter:
     version = VERSION
 
     def write(self, docs: list[Doc]) -> Draft:
-        """A draft from the story's docs. Only docs with role ``body`` give sentences; docs
-        with role ``copy`` (syndicated copies) are cited as support."""
+        """A draft from the story's docs. Only docs with role ``body`` give sentences; a doc
+        with role ``copy`` (a syndicated copy) is cited only where its original is not."""
         with _one_blas_thread():
             return self._write(docs)
 
@@ -402,6 +552,7 @@ class ExtractiveWriter:
             c.usable = usable(c.sentence.text)
             c.centrality = float(centrality[c.row])
         candidates = [c for c in candidates if c.usable and c.centrality > 0]
+        _link_context(candidates)
         echo = self._echo(candidates, support, m)
         for c, e in zip(candidates, echo, strict=True):
             text = c.sentence.text
@@ -424,14 +575,23 @@ class ExtractiveWriter:
         for c in pool:  # highlights: cut to ~35 words, the speaker kept
             if short and c.relevance < RELEVANCE_FLOOR * short[0].relevance:
                 break  # below the floor of _select: never chosen
+            if c.needs != []:
+                continue  # a highlight stands alone
             text = shorten(c.sentence.text, HIGHLIGHT_MAX_WORDS, HIGHLIGHT_LONG_WORDS)
             if text == c.sentence.text:
                 short.append(c)
             elif text:
                 short.append(replace(c, text=text, n_words=len(text.split())))
+        # the figures each article states, and the articles merged into a chosen sentence
+        figures = {
+            d.index: {w for s in d.sentences for w in s.words if w[:1].isdigit()} for d in support
+        }
+        merged: dict[int, set[int]] = defaultdict(set)
         highlights = self._select(
             short,
             m,
+            merged=merged,
+            figures=figures,
             limit_words=None,
             count=HIGHLIGHTS,
             max_words=HIGHLIGHT_LONG_WORDS,
@@ -441,6 +601,8 @@ class ExtractiveWriter:
         story = self._select(
             pool,
             m,
+            merged=merged,
+            figures=figures,
             limit_words=STORY_TARGET,
             count=None,
             max_words=SENTENCE_MAX_WORDS,
@@ -448,9 +610,10 @@ class ExtractiveWriter:
             plain=STORY_PLAIN,
         )
         story = self._add_counter_accounts(story, pool, m)
+        story = self._with_context(story, m)
         story = self._order(story, m)
         highlights.sort(key=lambda c: (-c.relevance, c.doc.index, c.sentence.position))
-        citations = self._citations(highlights + story, support, m, rows)
+        citations = self._citations(highlights + story, support, m, rows, figures, merged)
 
         top = story[0] if story else (highlights[0] if highlights else None)
         return Draft(
@@ -490,8 +653,26 @@ class ExtractiveWriter:
             echo += best
         return echo / (len(outlets) - 1)
 
-    def _select(self, pool, m: _Mats, *, limit_words, count, max_words, redundant, plain=False):
-        """Maximal marginal relevance over ``pool`` (sorted by relevance, best first)."""
+    def _select(
+        self,
+        pool,
+        m: _Mats,
+        *,
+        merged: dict[int, set[int]],
+        figures: dict[int, set[str]],
+        limit_words,
+        count,
+        max_words,
+        redundant,
+        plain=False,
+    ):
+        """Maximal marginal relevance over ``pool`` (sorted by relevance, best first).
+
+        A candidate that says again what a chosen sentence says is left out: mostly inside it
+        (``redundant``), or a near-repeat from another outlet (each :data:`NEAR_REPEAT` inside
+        the other, no figure of its own, and its article states every figure of the chosen
+        one), whose article is then cited for the chosen sentence (``merged``, by row).
+        """
         if not pool:
             return []
         floor = RELEVANCE_FLOOR * pool[0].relevance
@@ -535,10 +716,25 @@ class ExtractiveWriter:
             block = np.ix_(rows, cols)
             max_sim = np.maximum(max_sim, m.unit[block] @ m.unit[best.row, cols])
             inside = m.weights[block].sum(axis=1) / m.totals[rows]
+            back = (m.present[block] @ m.weights[best.row, cols]) / m.totals[best.row]
+            near = alive & (np.minimum(inside, back) >= NEAR_REPEAT) & (outlet_of != outlet_of[j])
+            for i in np.flatnonzero(near):
+                if self._same_fact(best, remaining[i], figures):
+                    alive[i] = False
+                    merged[best.row].add(remaining[i].doc.index)
             if plain:  # unweighted too: common words count as much as rare ones
                 inside = np.maximum(inside, m.present[block].sum(axis=1) / m.counts[rows])
             max_inside = np.maximum(max_inside, inside)
         return chosen
+
+    @staticmethod
+    def _same_fact(chosen: _Candidate, other: _Candidate, figures) -> bool:
+        """Whether a near-repeat states the same fact: no figure the chosen sentence lacks,
+        and its article states every figure of the chosen one (12 dead and 15 dead are two
+        accounts, both shown)."""
+        own = {w for w in chosen.sentence.words if w[:1].isdigit()}
+        theirs = {w for w in other.sentence.words if w[:1].isdigit()}
+        return theirs <= own <= figures[other.doc.index]
 
     def _add_counter_accounts(self, story, pool, m: _Mats):
         """Keep a counter-account (a denial, a rejection) when the story has none."""
@@ -549,6 +745,8 @@ class ExtractiveWriter:
         for c in pool:
             if not c.dispute or id(c) in chosen or c.n_words > SENTENCE_MAX_WORDS:
                 continue
+            if c.needs is None:
+                continue  # cannot be shown (see _link_context)
             others = [s for s in story if s.doc.outlet != c.doc.outlet]
             if not others:
                 continue
@@ -571,6 +769,40 @@ class ExtractiveWriter:
             if words + c.n_words <= STORY_MAXIMUM:
                 return story + [c]
         return story
+
+    @staticmethod
+    def _with_context(story, m: _Mats):
+        """The story with the sentences its sentences need (``needs``: a pronoun's speaker, an
+        accusation's answer), brought in when they fit (<= STORY_MAXIMUM words) and say
+        something not said already; a sentence that cannot have them is left out, and so is
+        every sentence that needs it."""
+        chosen = list(story)
+        refused: set[int] = set()
+
+        def repeats(n: _Candidate, c: _Candidate) -> bool:  # the story (but c) says n already
+            rows = np.array([s.row for s in chosen if s is not c], dtype=np.int64)
+            return bool(rows.size) and float(m.inside(n.row, rows).max()) >= REDUNDANT_OVERLAP
+
+        while True:
+            ids = {id(c) for c in chosen}
+            words = sum(c.n_words for c in chosen)
+            for c in chosen:
+                if c.needs is not None:
+                    missing = [n for n in c.needs if id(n) not in ids]
+                    if not missing:
+                        continue
+                    if (
+                        all(n.needs is not None and id(n) not in refused for n in missing)
+                        and not any(repeats(n, c) for n in missing)
+                        and words + sum(n.n_words for n in missing) <= STORY_MAXIMUM
+                    ):
+                        chosen.extend(missing)
+                        break
+                refused.add(id(c))
+                chosen.remove(c)
+                break
+            else:
+                return chosen
 
     def _order(self, story, m: _Mats):
         """Leads first (by position in their article), the most relevant lead on top; a
@@ -598,23 +830,27 @@ class ExtractiveWriter:
                 continue
             ordered.remove(c)
             ordered.insert(ordered.index(claims[j]) + 1, c)
-        # a quote stays after the sentence it follows in its article
+        # a sentence that needs another (a pronoun's speaker, the accusation it answers) stays
+        # right after it; so does a quote after the sentence it follows in its article
         for c in sorted(ordered, key=lambda c: (c.doc.index, c.sentence.position)):
-            if not _QUOTED.search(c.text) or c is ordered[0]:
+            if c is ordered[0]:
                 continue
-            before = [
-                s
-                for s in ordered
-                if s.doc.index == c.doc.index and s.sentence.position == c.sentence.position - 1
-            ]
+            before = [s for s in ordered if s is c.after]
+            if not before and _QUOTED.search(c.text):
+                before = [
+                    s
+                    for s in ordered
+                    if s.doc.index == c.doc.index and s.sentence.position == c.sentence.position - 1
+                ]
             if before:
                 ordered.remove(c)
                 ordered.insert(ordered.index(before[0]) + 1, c)
         return ordered
 
     @staticmethod
-    def _citations(chosen, support, m: _Mats, rows) -> dict[int, list[int]]:
-        """Per chosen candidate: the indices of the docs that support it."""
+    def _citations(chosen, support, m: _Mats, rows, figures, merged) -> dict[int, list[int]]:
+        """Per chosen candidate: the indices of the docs that support it, its own first. A
+        syndicated copy is not a second source: it is cited only when its original is not."""
         if not chosen:
             return {}
         sel = np.array([c.row for c in chosen], dtype=np.int64)
@@ -623,26 +859,22 @@ class ExtractiveWriter:
             d.index: np.array([rows[id(s)] for s in d.sentences[:MAX_SENTENCES]], dtype=np.int64)
             for d in support
         }
-        doc_numbers = {
-            d.index: {w for s in d.sentences for w in s.words if w[:1].isdigit()} for d in support
-        }
         doc_text = {d.index: " ".join(d.text.split()) for d in support}
         out: dict[int, list[int]] = {}
         for k, c in enumerate(chosen):
             cited = [c.doc.index]
+            cited += sorted(merged.get(c.row, set()) - {c.doc.index})
             own_numbers = {w for w in c.sentence.words if w[:1].isdigit()}
             text_norm = " ".join(c.sentence.text.split())
-            for d in support:
-                if d.index in cited:
+            for d in support:  # originals first, then copies
+                if d.index in cited or (d.role == "copy" and d.copy_of in cited):
                     continue
-                if (d.role == "copy" and d.copy_of == c.doc.index) or text_norm in doc_text[
-                    d.index
-                ]:
+                if text_norm in doc_text[d.index]:
                     cited.append(d.index)
                     continue
                 r = doc_rows[d.index]
                 if r.size and float(inside[r, k].max()) >= CITE_OVERLAP:
-                    if own_numbers <= doc_numbers[d.index]:
+                    if own_numbers <= figures[d.index]:
                         cited.append(d.index)
             out[id(c)] = cited
         return out

@@ -449,10 +449,6 @@ class LLMWriter:
         self, data: dict, docs: list[Doc], excerpts: list[Excerpt], checker: Checker
     ) -> _Verified:
         by_number = {e.number: e.doc for e in excerpts}
-        copies: dict[int, list[int]] = {}
-        for d in docs:
-            if d.role == "copy" and d.copy_of is not None:
-                copies.setdefault(d.copy_of, []).append(d.index)
         out = _Verified()
 
         def keep(items, max_words: int, limit: int | None) -> list[Passage]:
@@ -474,8 +470,7 @@ class LLMWriter:
                     continue
                 seen.add(key)
                 out.kept += 1
-                support = cited + [c for i in cited for c in copies.get(i, [])]
-                kept.append(Passage(text, list(dict.fromkeys(support))))
+                kept.append(Passage(text, cited))  # (a syndicated copy is no second source)
             return kept
 
         out.highlights = keep(_items(data.get("highlights")), HIGHLIGHT_MAX_WORDS, HIGHLIGHTS)

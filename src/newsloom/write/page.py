@@ -12,7 +12,8 @@ What each article is used for (its *role*):
 - ``body``: a news (or "other") article in the page's language with text: sentences come from
   these;
 - ``copy``: a syndicated copy (``duplicate_of`` names another article of the story, or its text
-  is the same as an earlier article's): cited, never quoted twice;
+  is the same as an earlier article's): never quoted, and cited only where its original is
+  not (a copy is not a second source); listed under Sources;
 - ``opinion``: opinion and analysis pieces: listed under Opinions with a one-sentence gist,
   never used for the story's facts;
 - ``stub``: a paywalled article with too little text; ``empty``: no text at all;
@@ -23,6 +24,7 @@ Every article, whatever its role, is listed under Sources and in the timeline (c
 under Sources). A page is ``complete`` only with a headline and at least one story sentence
 from at least ``min_outlets`` outlets; otherwise it is ``not_enough_material`` with the reason,
 and still lists what it has (headline when one can be made, sources, opinions, timeline).
+A sentence's citations are listed in the order of the Sources list, where a page numbers them.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from newsloom.write.extractive import (
     Draft,
     ExtractiveWriter,
     Passage,
+    pronoun_speaker,
     usable,
 )
 from newsloom.write.sentences import (
@@ -213,6 +216,8 @@ def gist(doc: Doc) -> str | None:
     for s in sentences:
         if not usable(s.text, opinion=True, max_words=45) or not s.words:
             continue
+        if pronoun_speaker(s.text):  # '"...," she said': whose words?
+            continue
         unique = set(s.words)
         central = sum(counts[w] - 1 for w in unique) / (len(unique) + 3)
         title = len(unique & title_words) / (len(title_words) or 1)
@@ -252,6 +257,20 @@ def sources_of(docs: list[Doc], articles: list[SourceArticle]) -> list[dict]:
         {k: g[k] for k in ("outlet", "country", "language", "lean", "articles", "urls")}
         for g in out
     ]
+
+
+def cited_urls(citations: list[int], docs: list[Doc], sources: list[dict]) -> list[str]:
+    """The URLs a sentence cites, in the order of the Sources list (where a page numbers
+    them), each once; a syndicated copy is left out when its original is cited (it is the
+    same report, not a second source)."""
+    cited = set(citations)
+    urls = {
+        docs[i].url
+        for i in cited
+        if docs[i].url and not (docs[i].role == "copy" and docs[i].copy_of in cited)
+    }
+    order = [u for g in sources for u in g["urls"]]
+    return sorted(urls, key=lambda u: (order.index(u) if u in order else len(order), u))
 
 
 def one_sided(sources: list[dict]) -> str | None:
@@ -387,7 +406,6 @@ def write_page(
     now = _aware(now) or datetime.now(UTC)
     writer = writer or ExtractiveWriter()
     docs, language = prepare(list(articles))
-    urls = [d.url for d in docs]
 
     n_outlets = len({d.outlet for d in docs if d.role != "copy"})
     draft: Draft
@@ -398,6 +416,7 @@ def write_page(
 
     # every written sentence must be supported by the articles it cites
     checker = Checker({d.index: d.text for d in docs}, clean=False)
+    sources = sources_of(docs, list(articles))
 
     def checked(passages: list[Passage]) -> list[dict]:
         out = []
@@ -406,8 +425,7 @@ def write_page(
             if not ok:
                 log.warning("write: dropped unsupported sentence details=%s", details)
                 continue
-            cited = list(dict.fromkeys(urls[i] for i in p.citations if urls[i]))
-            out.append({"text": p.text, "citations": cited})
+            out.append({"text": p.text, "citations": cited_urls(p.citations, docs, sources)})
         return out
 
     highlights = checked(draft.highlights)
@@ -452,7 +470,6 @@ def write_page(
             key=lambda d: (d.published or now, d.index),
         )
     ]
-    sources = sources_of(docs, list(articles))
     dates = [d.published for d in docs if d.published]
     page = {
         "status": status,
