@@ -1,5 +1,6 @@
 """The README documents every setting and every command (as Datasette's tests do)."""
 
+import re
 from pathlib import Path
 
 import click
@@ -27,3 +28,17 @@ def _commands(group: click.Group, prefix: str = "newsloom"):
 def test_every_command_is_documented():
     missing = [c for c in _commands(main) if f"`{c}" not in README]
     assert not missing, f"commands missing from README: {missing}"
+
+
+def test_documented_query_parameters_exist():
+    """The README once sent readers to `/?lang=`; the site reads `?language=`."""
+    from newsloom.web import api, feeds, pages
+
+    params = {
+        param.alias
+        for router in (pages.router, feeds.router, api.router)
+        for route in router.routes
+        for param in route.dependant.query_params
+    }
+    documented = set(re.findall(r"\?(\w+)=", README))
+    assert documented and documented <= params, documented - params

@@ -261,3 +261,43 @@ def test_an_article_with_nothing_to_read_is_rejected(db_settings, tmp_path):
     out = run_cli(db_settings, "export", "articles", "--format", "jsonl")
     urls = {json.loads(line)["url"] for line in out.output.splitlines()}
     assert urls == {"https://a.example/title-only", "https://a.example/digits"}
+
+
+def test_a_published_value_that_is_no_date_is_a_warning_naming_its_line(db_settings, tmp_path):
+    """`"published": "not a date"` was stored as no date without a word."""
+    rows = [
+        {"url": "https://a.example/1", "title": "Dated", "text": WIRE, "published": "2026-11-20"},
+        {
+            "url": "https://a.example/2",
+            "title": "Undated",
+            "text": "Ferry.",
+            "published": "not a date",
+        },
+        {"url": "https://a.example/3", "title": "Also", "text": "Dam.", "date": "31/31/2026"},
+        {"url": "https://a.example/4", "title": "None given", "text": "Storm."},
+    ]
+    src = tmp_path / "in.jsonl"
+    write_jsonl(src, rows)
+    result = run_cli(db_settings, "import", str(src))
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "in.jsonl: read 4, new 4, syndicated copies 0, already stored 0, rejected 0; "
+        "warnings: unreadable published date ignored: 2 (in.jsonl:2, in.jsonl:3)\n"
+    )
+    out = run_cli(db_settings, "export", "articles")
+    published = {a["url"][-1]: a["published"] for a in map(json.loads, out.output.splitlines())}
+    assert published["1"].startswith("2026-11-20T00:00:00")
+    assert published["2"] is published["3"] is published["4"] is None
+
+
+def test_many_warnings_name_the_first_lines_and_count_the_rest(db_settings, tmp_path):
+    rows = [
+        {"url": f"https://a.example/{i}", "title": f"Item {i}", "published": "soon"}
+        for i in range(6)
+    ]
+    write_jsonl(tmp_path / "in.jsonl", rows)
+    result = run_cli(db_settings, "import", str(tmp_path / "in.jsonl"))
+    assert (
+        "warnings: unreadable published date ignored: 6 (in.jsonl:1, in.jsonl:2, in.jsonl:3 "
+        "and 3 more)" in result.output
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gzip
 import json
 import logging
@@ -33,14 +34,39 @@ class Context:
     def __init__(self, settings):
         self.settings = settings
         self._engine = None
+        #: create the database when there is none (off for commands marked ``reads_store``)
+        self.create = True
 
     @property
     def engine(self):
         if self._engine is None:
             from .store.db import open_store
 
-            self._engine = open_store(self.settings)
+            self._engine = open_store(self.settings, create=self.create)
         return self._engine
+
+
+def reads_store(fn):
+    """Mark a command that works on what is stored (status, exports, the site, clustering and
+    writing): given a data directory without a database it stops with an error naming the
+    directory, rather than create an empty database that makes a typo look like lost data.
+    The commands that bring data in (run, fetch, import, sources add/import, migrate) create
+    the database."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        click.get_current_context().find_object(Context).create = False
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+#: A TCP port (0 would be any free port, which the messages could not name).
+PORT = click.IntRange(1, 65535)
+
+#: ``newsloom fetch``'s exit status when sources were polled and every one failed (1 is any
+#: other error, 2 a usage error).
+EXIT_ALL_FAILED = 3
 
 
 class JsonLogFormatter(logging.Formatter):
@@ -76,6 +102,10 @@ def _setup_logging(level: str, fmt: str = "text") -> None:
         # one line per request: newsloom logs failures itself, with the source
         logging.getLogger("httpx").setLevel(logging.WARNING)
         logging.getLogger("httpcore").setLevel(logging.WARNING)
+        # trafilatura logs ERRORs for pages it cannot parse (an empty page: "lxml parsing
+        # failed: Document is empty"); newsloom reports each such page itself, with its
+        # source and URL (``extract: no article text found in URL``), so they are DEBUG only
+        logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
 
 class NewsloomGroup(click.Group):
@@ -144,6 +174,7 @@ def sources_import(obj, opml_file):
 
 @sources.command("export")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+@reads_store
 @click.pass_obj
 def sources_export(obj, output):
     """Write every source as OPML (to stdout, or to --output)."""
@@ -201,6 +232,7 @@ def _ago(dt: datetime | None) -> str:
 
 @sources.command("list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per source.")
+@reads_store
 @click.pass_obj
 def sources_list(obj, as_json):
     """Every source with its health: last fetch, poll interval, last error, article count."""
@@ -313,23 +345,71 @@ def extract(obj, inputs):
         click.echo(json.dumps(record, ensure_ascii=False))
 
 
+def _in(dt: datetime, now: datetime) -> str:
+    """A coming time as a person reads it: the local clock time (with the date when it is not
+    today) and how long until then."""
+    local, today = dt.astimezone(), now.astimezone().date()
+    clock = local.strftime("%H:%M" if local.date() == today else "%Y-%m-%d %H:%M")
+    secs = (dt - now).total_seconds()
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if secs >= size:
+            return f"{clock} (in {int(secs // size)}{unit})"
+    return f"{clock} (in under a minute)"
+
+
+def _nothing_due(engine) -> str:
+    """Why a round polled nothing, and how to poll anyway."""
+    from .store.sources import list_sources
+
+    now = datetime.now(UTC)
+    with engine.connect() as conn:
+        rows = list_sources(conn)
+    if not rows:
+        return (
+            "no sources yet: add some with `newsloom sources add FEED_URL` or "
+            "`newsloom sources import FILE.opml`"
+        )
+    waiting = [s.next_fetch for s in rows if s.next_fetch and s.next_fetch > now]
+    failing = [s.next_fetch for s in rows if s.error_count and s.next_fetch and s.next_fetch > now]
+    line = f"nothing due: {len(rows)} source{'s' if len(rows) != 1 else ''}"
+    if waiting:
+        line += f", the next due at {_in(min(waiting), now)}"
+    if failing:
+        line += f"; {len(failing)} in back-off after errors, until {_in(max(failing), now)}"
+    return line + f"; `newsloom fetch --all` polls {'them all' if len(rows) > 1 else 'it'} now"
+
+
 @main.command()
 @click.option("--all", "all_sources", is_flag=True, help="Poll every source, due or not.")
 @click.pass_obj
 def fetch(obj, all_sources):
-    """Poll the sources that are due once, ingest new articles, and stop."""
+    """Poll the sources that are due once, ingest new articles, and stop.
+
+    Exits with status 3 when sources were polled and every one of them failed."""
     from .pipeline import poll_once
 
     results = asyncio.run(poll_once(obj.engine, obj.settings, force=all_sources))
+    if not results:
+        click.echo(_nothing_due(obj.engine))
+        return
     ok = sum(r.status != "error" for r in results)
     new = sum(r.tally.new + r.tally.duplicate for r in results)
     click.echo(
         f"polled {len(results)} sources: {ok} ok, {len(results) - ok} failed; {new} new articles"
     )
+    if not ok:
+        click.echo(
+            "error: every source polled failed (`newsloom sources list` shows each one's "
+            "last error)",
+            err=True,
+        )
+        click.get_current_context().exit(EXIT_ALL_FAILED)
 
 
 def _host_port(fn):
-    fn = click.option("--port", default=8000, show_default=True, help="Port to serve on.")(fn)
+    fn = click.option(
+        "--port", type=PORT, default=8000, show_default=True, help="Port to serve on."
+    )(fn)
     return click.option(
         "--host", default="127.0.0.1", show_default=True, help="Address to serve on."
     )(fn)
@@ -337,13 +417,15 @@ def _host_port(fn):
 
 @main.command()
 @_host_port
+@reads_store
 @click.pass_obj
 def serve(obj, host, port):
     """Serve the site, the JSON API (/api/v1/) and the Atom feeds."""
     from .web.app import make_server
 
+    engine = obj.engine  # no banner when there is no database to serve
     click.echo(f"newsloom {__version__}: serving http://{host}:{port}/ (Ctrl-C to stop)")
-    make_server(obj.settings, host, port, obj.engine).run()
+    make_server(obj.settings, host, port, engine).run()
 
 
 @main.command()
@@ -366,7 +448,7 @@ def run(obj, once, workers, host, port):
         from .worker import require_postgresql
 
         require_postgresql(obj.settings)
-    from .store.sources import source_count
+    from .store.sources import due_sources, source_count
 
     with obj.engine.connect() as conn:
         empty = source_count(conn) == 0
@@ -377,11 +459,14 @@ def run(obj, once, workers, host, port):
         click.echo(f"no sources configured: using the {new} shipped default sources")
     with obj.engine.connect() as conn:
         count = source_count(conn)
+        due = len(due_sources(conn, datetime.now(UTC)))
     where = "" if once else f", site at http://{host}:{port}/"
+    what = f"one round over {count} sources ({due} due now)" if once else f"polling {count} sources"
     click.echo(
-        f"newsloom {__version__}: polling {count} sources, data in {obj.settings.data_dir}"
-        f"{where} (Ctrl-C to stop)"
+        f"newsloom {__version__}: {what}, data in {obj.settings.data_dir}{where} (Ctrl-C to stop)"
     )
+    if once and not due:
+        click.echo(_nothing_due(obj.engine))
 
     shown = {"at": 0.0, "new": 0, "rounds": 0}
 
@@ -399,10 +484,11 @@ def run(obj, once, workers, host, port):
             )
 
     def report(results, clustered, written) -> None:
+        """A line per round that did something (``--once``: always, to say what it did)."""
         shown["rounds"] += 1
         failed = sum(r.status == "error" for r in results)
         new = sum(r.tally.new + r.tally.duplicate for r in results)
-        if results or clustered.articles or written.written:
+        if once or results or clustered.articles or written.written:
             click.echo(
                 f"{datetime.now().strftime('%H:%M:%S')} polled {len(results)} sources "
                 f"({failed} failed), {new} new articles; {clustered.new_stories} new stories; "
@@ -549,7 +635,7 @@ async def _run_until_signalled(obj, once, host, port, report, progress) -> None:
 @click.option("--name", help="Worker name in logs and in the job queue (default host:pid).")
 @click.option(
     "--metrics-port",
-    type=int,
+    type=PORT,
     help="Serve this worker's own Prometheus metrics (polls, errors, pages written, "
     "latencies) on this port at /metrics; the site's /metrics has the database's figures.",
 )
@@ -595,6 +681,7 @@ def _cluster_progress(total: int | None, fn):
 
 
 @main.command()
+@reads_store
 @click.pass_obj
 def cluster(obj):
     """Assign every article without a story to a story (embedding it first)."""
@@ -614,6 +701,7 @@ def cluster(obj):
     type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]),
     help="Only rebuild from this date (UTC) on; earlier stories stay as they are.",
 )
+@reads_store
 @click.pass_obj
 def recluster(obj, since):
     """Rebuild story assignments from scratch (deterministic: same input, same stories).
@@ -635,6 +723,7 @@ def recluster(obj, since):
 @main.command()
 @click.option("--story", "story", help="Only this story (its id, as in /t/<id>).")
 @click.option("--force", is_flag=True, help="Write a new revision even if nothing changed.")
+@reads_store
 @click.pass_obj
 def write(obj, story, force):
     """Write or refresh the pages of stories that need one (at least `min_outlets` outlets)."""
@@ -652,6 +741,7 @@ def write(obj, story, force):
 
 @main.command()
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many stories.")
+@reads_store
 @click.pass_obj
 def publish(obj, limit):
     """Render the site's pages and API stories of stories changed since they were last
@@ -678,6 +768,7 @@ def summarize(obj, file):
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="The figures as one JSON object.")
+@reads_store
 @click.pass_obj
 def status(obj, as_json):
     """Sources, articles, stories, queues and recent errors, as the database holds them."""
@@ -758,6 +849,7 @@ def _write_lines(output: Path | None, rows) -> None:
 @export.command("stories")
 @click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+@reads_store
 @click.pass_obj
 def export_stories(obj, fmt, output):
     """Every story with its dates, status, counts and articles, one JSON object a line."""
@@ -770,6 +862,7 @@ def export_stories(obj, fmt, output):
 @export.command("articles")
 @click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+@reads_store
 @click.pass_obj
 def export_articles(obj, fmt, output):
     """Every stored article, one JSON object a line."""

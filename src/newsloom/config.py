@@ -165,6 +165,15 @@ def _coerce(name: str, raw: Any, typ: Any) -> Any:
         raise ConfigError(f"config: bad value for {name} ({env_name(name)}): {exc}") from exc
 
 
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` is a file; False where it cannot be looked at (a data directory that
+    cannot be used is reported when the store is opened, in one line)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def load_settings(
     config_file: str | os.PathLike | None = None,
     env: dict[str, str] | None = None,
@@ -177,7 +186,7 @@ def load_settings(
 
     data_dir = overrides.get("data_dir") or env.get("NEWSLOOM_DATA_DIR") or "newsloom-data"
     path = config_file or env.get("NEWSLOOM_CONFIG")
-    if path is None and (Path(data_dir) / "newsloom.toml").exists():
+    if path is None and _is_file(Path(data_dir) / "newsloom.toml"):
         path = Path(data_dir) / "newsloom.toml"
     if path is not None:
         try:
@@ -185,6 +194,8 @@ def load_settings(
                 raw = tomllib.load(fh)
         except FileNotFoundError as exc:
             raise ConfigError(f"config: file not found: {path}") from exc
+        except OSError as exc:
+            raise ConfigError(f"config: cannot read {path}: {exc.strerror or exc}") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config: {path} is not valid TOML: {exc}") from exc
         for key, val in raw.items():

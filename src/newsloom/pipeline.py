@@ -88,8 +88,8 @@ class Outcome:
 
 @dataclass
 class Tally:
-    """Counts for a summary line: read, new, duplicate, known, rejected with reasons, and
-    deferred (pages to try again)."""
+    """Counts for a summary line: read, new, duplicate, known, rejected with reasons,
+    deferred (pages to try again), and warnings (taken, but not as they came) with where."""
 
     read: int = 0
     new: int = 0
@@ -98,6 +98,10 @@ class Tally:
     rejected: int = 0
     deferred: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+    warnings: dict[str, list[str]] = field(default_factory=dict)
+
+    def warn(self, warning: str, where: str | None) -> None:
+        self.warnings.setdefault(warning, []).append(where or "?")
 
     def add(self, outcome: Outcome) -> None:
         ARTICLES_INGESTED.labels(outcome.status).inc()
@@ -119,6 +123,12 @@ class Tally:
             line += f" ({reasons})"
         if self.deferred:
             line += f", pages to try again later {self.deferred}"
+        if self.warnings:
+            shown = []
+            for warning, places in sorted(self.warnings.items()):
+                more = f" and {len(places) - 3} more" if len(places) > 3 else ""
+                shown.append(f"{warning}: {len(places)} ({', '.join(places[:3])}{more})")
+            line += "; warnings: " + ", ".join(shown)
         return line
 
 
@@ -461,7 +471,9 @@ class Poller:
                 await self._ingest_entries(src, [], result)  # pages waiting for another try
             else:
                 try:
-                    entries = self._parse(resp).entries
+                    feed = self._parse(resp)
+                    entries = feed.entries
+                    self._name_from_feed(src, feed.title)
                 except SitemapIndexError as index:
                     entries = await self._sitemap_index_entries(src, index)
                 src.etag, src.last_modified = resp.etag, resp.last_modified
@@ -479,6 +491,18 @@ class Poller:
             store_sources.save_fetch_state(conn, src)
         POLLS.labels(result.status).inc()
         return result
+
+    def _name_from_feed(self, src: Source, title: str | None) -> None:
+        """A source added without a name (it goes by its URL) takes its feed's title, before
+        its articles are stored under it; a name someone gave is kept."""
+        title = " ".join((title or "").split())[:200]
+        if src.name != src.url or not title:
+            return
+        with transaction(self.engine) as conn:
+            named = store_sources.name_from_feed(conn, src.id, src.url, title)
+        if named:
+            log.info("source named from its feed source_id=%s name=%s", src.id, title)
+            src.name = title
 
     def _poll_interval(self, src: Source, entries: list[FeedEntry], now: datetime) -> float:
         """The source's interval from its entries' dates, else from its stored articles."""
@@ -717,6 +741,9 @@ def import_file(
             log.warning("import record rejected where=%s reason=%s", rec.where, rec.reason)
             tally.add(Outcome("rejected", reason=rec.reason))
         else:
+            for warning in rec.warnings:
+                log.warning("import record warning where=%s warning=%s", rec.where, warning)
+                tally.warn(warning, rec.where)
             try:
                 art, page_types = article_from_record(rec, lookup)
             except ExtractError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,6 +32,10 @@ class Record:
     external_id: str | None = None
     fetched: datetime | None = None  # when the page was captured (WARC-Date), not published
     extra: dict | None = None  # fields a caller asked ``read_jsonl`` to keep
+    where: str | None = None  # the file and line (or record number) it came from
+    #: what was wrong with it but not enough to reject it (e.g. a date that is not a date,
+    #: ignored), for the import summary
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -40,6 +44,11 @@ class BadRecord:
 
     where: str
     reason: str
+
+
+#: The warning for a ``published`` (or ``date``) value that is no date: the article is
+#: imported without it (or with the date its HTML gives).
+UNREADABLE_DATE = "unreadable published date ignored"
 
 
 def parse_date(value) -> datetime | None:
@@ -103,6 +112,9 @@ def read_jsonl(path: Path, keep: tuple[str, ...] = ()) -> Iterator[Record | BadR
                 yield BadRecord(where, "missing title, text and html")
                 continue
             ext = obj.get("id")
+            raw_date = obj.get("published") or obj.get("date")
+            published = parse_date(raw_date)
+            warnings = [UNREADABLE_DATE] if raw_date and published is None else []
             yield Record(
                 url=url.strip(),
                 title=_str(obj.get("title")),
@@ -110,7 +122,7 @@ def read_jsonl(path: Path, keep: tuple[str, ...] = ()) -> Iterator[Record | BadR
                 html=html
                 if isinstance(html, str) and not (isinstance(text, str) and text.strip())
                 else None,
-                published=parse_date(obj.get("published") or obj.get("date")),
+                published=published,
                 source=_str(obj.get("source")),
                 source_url=_str(obj.get("source_url")),
                 author=_str(obj.get("author")),
@@ -118,6 +130,8 @@ def read_jsonl(path: Path, keep: tuple[str, ...] = ()) -> Iterator[Record | BadR
                 kind=_str(obj.get("kind")),
                 external_id=None if ext is None else str(ext),
                 extra={k: obj[k] for k in keep if obj.get(k) is not None} if keep else None,
+                where=where,
+                warnings=warnings,
             )
 
 
@@ -158,6 +172,7 @@ def read_warc(path: Path) -> Iterator[Record | BadRecord]:
                     charset = ctype.lower().split("charset=", 1)[1].split(";")[0].strip() or None
                 yield Record(
                     url=url,
+                    where=f"{path.name}#{n}",
                     html=rec.content_stream().read(),
                     charset=charset,
                     fetched=parse_date(rec.rec_headers.get_header("WARC-Date")),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -64,18 +66,73 @@ def migrate(engine: Engine) -> None:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except SQLAlchemyError as exc:
-        raise StoreError(f"store: could not migrate {engine.url!r}: {exc}") from exc
+        reason = getattr(exc, "orig", None) or exc  # one line, without SQLAlchemy's links
+        raise StoreError(f"store: could not migrate {engine.url!r}: {reason}") from exc
 
 
-def open_store(settings: Settings) -> Engine:
-    """Create (if needed) and migrate the database named by the settings."""
+def _where(settings: Settings) -> str:
+    """The database as a person would name it: the data directory for the default SQLite
+    file, else the URL (without its password)."""
+    if not settings.database_url:
+        return f"data directory {settings.data_dir}"
+    return f"database {make_url(settings.db_url).render_as_string(hide_password=True)}"
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for another database, or SQLite in memory)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def open_store(settings: Settings, *, create: bool = True) -> Engine:
+    """Open the database named by the settings and bring its schema up to date.
+
+    Args:
+        settings: ``db_url`` names the database (SQLite in ``data_dir`` by default).
+        create: create the database (and the data directory) when there is none; False for
+            commands that only work on what is stored, so that a mistyped ``--data-dir``
+            is an error rather than a new, empty database that looks like lost data.
+
+    Raises:
+        StoreError: the data directory cannot be used, the database cannot be migrated, or
+            (``create=False``) there is no newsloom database there yet.
+    """
+    path = _sqlite_file(settings.db_url)
+    if path is not None:
+        try:
+            if not create and not path.is_file():
+                raise StoreError(_no_database(settings))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists() and not os.access(path.parent, os.W_OK | os.X_OK):
+                raise PermissionError(errno.EACCES, "cannot create a database there")
+        except OSError as exc:
+            raise StoreError(
+                f"store: cannot use the {_where(settings)}: {exc.strerror or exc}"
+            ) from exc
     engine = make_engine(settings.db_url)
     try:
+        if not create and not has_schema(engine):
+            raise StoreError(_no_database(settings))
         migrate(engine)
+    except SQLAlchemyError as exc:  # has_schema: the database cannot be reached
+        engine.dispose()
+        reason = getattr(exc, "orig", None) or exc
+        raise StoreError(f"store: cannot open the {_where(settings)}: {reason}") from exc
     except StoreError:
         engine.dispose()
         raise
     return engine
+
+
+def _no_database(settings: Settings) -> str:
+    option = "--database-url" if settings.database_url else "--data-dir"
+    return (
+        f"store: no newsloom database in the {_where(settings)} (a mistyped {option}?); "
+        "start one with `newsloom run`, `newsloom sources add FEED_URL` or "
+        "`newsloom sources import FILE.opml`"
+    )
 
 
 def has_schema(engine: Engine) -> bool:

@@ -46,6 +46,26 @@ def upsert_source(conn: Connection, src: Source) -> tuple[Source, bool]:
     return source_by_id(conn, existing.id), False
 
 
+def name_from_feed(conn: Connection, source_id: int, url: str, title: str) -> bool:
+    """Name a source that goes by its feed URL (added without a name) after its feed's title;
+    the articles stored under the URL take the name too. A name given meanwhile is kept.
+
+    Returns whether the source was named.
+    """
+    named = conn.execute(
+        update(sources).where(sources.c.id == source_id, sources.c.name == url).values(name=title)
+    ).rowcount
+    if named:
+        moved = conn.execute(
+            update(articles)
+            .where(articles.c.source_id == source_id, articles.c.source_name == url)
+            .values(source_name=title)
+        ).rowcount
+        if moved:
+            renderings.forget_all(conn)  # story pages show the outlets' names
+    return bool(named)
+
+
 def source_by_id(conn: Connection, source_id: int) -> Source:
     row = conn.execute(select(sources).where(sources.c.id == source_id)).first()
     if row is None:
