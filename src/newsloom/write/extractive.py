@@ -18,7 +18,10 @@ Deterministic, no model, no network. Given the cleaned articles of one story (``
    with loaded or charged words outside quotes ("slams", "utterly", "so-called"). A sentence
    whose speaker is only a pronoun ('"...," she said') is shown only right after the sentence
    of its article before it (which says who she is), and an accusation only with the answer
-   its article gives next (:func:`_link_context`); they are never highlights;
+   its article gives next (:func:`_link_context`); they are never highlights. A sentence
+   whose figure a later report replaces ("1,200 hectares", then "1,500 hectares" in an
+   article published :data:`SUPERSEDE_AFTER` or more later) is dropped, and the later
+   sentence takes over its relevance (``ExtractiveWriter._supersede``);
 4. picks highlights (3 distinct facts of about 35 words: a longer sentence loses its asides
    or is cut after its main clause, never its speaker or a quote, and may keep up to 38 words
    when it cannot be cut cleanly) and the story (150-350 words when the material allows) with
@@ -34,8 +37,8 @@ Deterministic, no model, no network. Given the cleaned articles of one story (``
    copy only when its original is not cited (a copy is not a second source);
 7. picks the headline: the most central news title that passes the neutrality checks (no
    outlet name, no loaded word, no question, not in capitals, <= 90 characters), cleaned of
-   outlet suffixes and labels ("LIVE:"); else the lead sentence, compressed at a clause
-   boundary.
+   outlet suffixes and labels ("LIVE:"), and not one whose figure a later report replaces;
+   else the lead sentence, compressed at a clause boundary.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ import re
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
@@ -98,6 +101,13 @@ RELEVANCE_FLOOR = 0.35
 NEAR_REPEAT = 0.4
 #: An accusation's answer is looked for in this many sentences after it in its article.
 ANSWER_WITHIN = 2
+#: A later report of a quantity replaces an earlier one (ExtractiveWriter._supersede): an
+#: article published at least this much later that gives another figure for the same
+#: quantity ("1,500 hectares" after "1,200 hectares") in a sentence covering at least
+#: SUPERSEDE_OVERLAP of the earlier sentence's other content (IDF-weighted). Reports closer
+#: in time than this are two accounts: neither replaces the other.
+SUPERSEDE_AFTER = timedelta(hours=3)
+SUPERSEDE_OVERLAP = 0.3
 
 
 @dataclass
@@ -317,6 +327,52 @@ def answers(text: str, accuser: set[str], accused: set[str]) -> bool:
     return not speaker.isdisjoint(accused) and speaker.isdisjoint(accuser)
 
 
+#: A figure and the word after it: "1,200 hectares", "40 percent", "40%", "12 people".
+_QUANTITY = re.compile(
+    r"(?<![\w.,])(\d[\d,]*(?:\.\d+)?)(?:\s*(%)|\s+(per\s?cent)\b|\s+([^\W\d_][\w'’-]*))"
+)
+_YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
+
+
+def quantities(text: str) -> dict[str, set[str]]:
+    """The figures of a text by the quantity they give: the unit (the word after the figure,
+    or percent) with what the sentence says of it, the content word just before the figure
+    and the one just after the unit, within its clause ("has burned 1,200 hectares of
+    forest": ``{"burn hectare": {"1200"}, "fore hectare": {"1200"}}``: a word's first four
+    letters stand for its forms, "burns" and "burned"). Two reports give
+    the same quantity only when one of these keys is the same: "arrested 3 people" and "left
+    12 people injured" count different things. A year, a figure followed by a function word
+    or a day ("15 on Tuesday"), and a figure with no content word beside it count nothing."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for m in _QUANTITY.finditer(text):
+        value = m.group(1).rstrip(",").replace(",", "")
+        if _YEAR.match(m.group(1)):
+            continue
+        if m.group(2) or m.group(3):
+            unit = "percent"
+        else:
+            words = content_words(m.group(4))
+            if not words or m.group(4).lower() in _NOT_NAMES:
+                continue
+            unit = words[0]
+        clause_before = re.split(r"[,;:.!?()]", text[: m.start()])[-1].split()[-2:]
+        clause_after = re.split(r"[,;:.!?()]", text[m.end() :])[0].split()[:2]
+        before = [w for w in content_words(" ".join(clause_before)) if not w[:1].isdigit()]
+        after = [w for w in content_words(" ".join(clause_after)) if not w[:1].isdigit()]
+        # a word's first letters stand for its forms ("burns", "burned": "burn")
+        if before:
+            out[f"{before[-1][:4]} {unit}"].add(value)
+        if after:
+            out[f"{after[0][:4]} {unit}"].add(value)
+    return dict(out)
+
+
+def supersedes(new: dict[str, set[str]], old: dict[str, set[str]]) -> bool:
+    """Whether figures ``new`` give another figure for a quantity of ``old`` (1,500 hectares
+    for 1,200 hectares), without repeating old's."""
+    return any(u in new and old[u] - new[u] and new[u] - old[u] for u in old)
+
+
 def usable(text: str, *, opinion: bool = False, max_words: int = SENTENCE_MAX_WORDS) -> bool:
     """Whether a sentence can be quoted on its own (see the module docstring, step 3)."""
     words = text.split()
@@ -457,6 +513,8 @@ class _Candidate:
     #: :func:`_link_context`); None when this one cannot be shown (they are not usable).
     needs: list[_Candidate] | None = field(default_factory=list)
     after: _Candidate | None = None  # the sentence this one is shown right after
+    #: Earlier sentences whose figures this one replaces (see ExtractiveWriter._supersede).
+    replaces: list[_Candidate] = field(default_factory=list)
 
 
 def _link_context(candidates: list[_Candidate]) -> None:
@@ -553,6 +611,7 @@ class ExtractiveWriter:
             c.centrality = float(centrality[c.row])
         candidates = [c for c in candidates if c.usable and c.centrality > 0]
         _link_context(candidates)
+        candidates, stale_titles = self._supersede(candidates, support, space)
         echo = self._echo(candidates, support, m)
         for c, e in zip(candidates, echo, strict=True):
             text = c.sentence.text
@@ -568,6 +627,9 @@ class ExtractiveWriter:
             charged = charged_terms_in(_QUOTED.sub(" ", text))
             if charged:  # the author's own judgement, not the news
                 c.relevance -= LOADED_PENALTY + CHARGED_PENALTY * (len(charged) - 1)
+        for c in candidates:  # a later report stands in for the earlier ones it replaces
+            if c.replaces:
+                c.relevance = max(c.relevance, *(o.relevance for o in c.replaces))
 
         pool = candidates
         pool.sort(key=lambda c: (-c.relevance, c.doc.index, c.sentence.position))
@@ -617,10 +679,81 @@ class ExtractiveWriter:
 
         top = story[0] if story else (highlights[0] if highlights else None)
         return Draft(
-            headline=self.headline(docs, body, top, centroid=centroid, space=space),
+            headline=self.headline(
+                docs, body, top, centroid=centroid, space=space, stale=stale_titles
+            ),
             highlights=[Passage(c.text, citations[id(c)]) for c in highlights],
             story=[Passage(c.text, citations[id(c)]) for c in story],
         )
+
+    # -- later reports ----------------------------------------------------------------------
+
+    @staticmethod
+    def _supersede(candidates, support, space) -> tuple[list[_Candidate], set[int]]:
+        """The candidates without those a later report replaces, and the indices of the docs
+        whose title a later report replaces.
+
+        A sentence (or title) is replaced when a sentence of an article published at least
+        :data:`SUPERSEDE_AFTER` later gives another figure for one of its quantities
+        (:func:`supersedes`: "1,500 hectares" after "1,200 hectares") and covers at least
+        :data:`SUPERSEDE_OVERLAP` of its other content (IDF-weighted): the same fact, updated.
+        The replacing candidate records what it replaces (``replaces``: it inherits their
+        relevance); a candidate that needs a replaced one cannot be shown (``needs = None``).
+        """
+        dated = [d.published for d in support if d.published is not None]
+        if not dated or max(dated) - min(dated) < SUPERSEDE_AFTER:
+            return candidates, set()
+        idf = {w: float(space.idf[i]) for w, i in space.vocab.items()}
+
+        def content(words) -> set[str]:
+            return {w for w in words if not w[:1].isdigit()}
+
+        # the later reports: every sentence with figures of a dated article
+        reports = []
+        by_sentence = {id(c.sentence): c for c in candidates}
+        for d in support:
+            if d.published is None:
+                continue
+            for sent in d.sentences[:MAX_SENTENCES]:
+                q = quantities(sent.text)
+                if q:
+                    reports.append((d.published, q, content(sent.words), sent))
+
+        def replaced_by(published, text, words):
+            if published is None:
+                return []
+            q = quantities(text)
+            if not q:
+                return []
+            own = content(words)
+            total = sum(idf.get(w, 0.0) for w in own) or 1.0
+            return [
+                sent
+                for at, new_q, new_words, sent in reports
+                if at - published >= SUPERSEDE_AFTER
+                and supersedes(new_q, q)
+                and sum(idf.get(w, 0.0) for w in own & new_words) / total >= SUPERSEDE_OVERLAP
+            ]
+
+        stale: set[int] = set()
+        for c in candidates:
+            newer = replaced_by(c.doc.published, c.sentence.text, c.sentence.words)
+            if newer:
+                stale.add(id(c))
+                for sent in newer:
+                    if id(sent) in by_sentence:
+                        by_sentence[id(sent)].replaces.append(c)
+        stale_titles = {
+            d.index
+            for d in support
+            if replaced_by(d.published, d.title or "", content_words(d.title or ""))
+        }
+        kept = [c for c in candidates if id(c) not in stale]
+        for c in kept:
+            c.replaces = [o for o in c.replaces if id(o) in stale]
+            if c.needs and any(id(n) in stale for n in c.needs):
+                c.needs = None  # (its speaker or its answer is out of date)
+        return kept, stale_titles
 
     # -- scoring ----------------------------------------------------------------------------
 
@@ -881,10 +1014,14 @@ class ExtractiveWriter:
 
     # -- headline ---------------------------------------------------------------------------
 
-    def headline(self, docs, body, top, *, centroid=None, space=None) -> str:
+    def headline(self, docs, body, top, *, centroid=None, space=None, stale=frozenset()) -> str:
+        """The headline (module docstring, step 7); the titles of the docs in ``stale`` (whose
+        figures a later report replaces, see :meth:`_supersede`) are not used."""
         outlet_names = {d.outlet for d in docs if d.outlet}
         titles = []
         for d in body or [d for d in docs if d.role in ("body", "copy", "stub", "empty")]:
+            if d.index in stale:
+                continue
             title = clean_headline(d.title, outlet_names | {_host_word(d.url)})
             if title and headline_ok(title, outlet_names):
                 titles.append((d, title))
