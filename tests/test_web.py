@@ -475,14 +475,19 @@ def test_sources_and_tone_pages(site):
             conn, Source(url="https://feeds.example/rss", name="Feeds Example", country="NO")
         )
         store_sources.record_error(conn, src.id, src.url, "http", "HTTP 503")
+        page = "https://feeds.example/news/empty"
+        store_sources.record_error(conn, src.id, page, "extract", "no article text found")
     r = client.get("/sources")
     assert r.status_code == 200
     audit(r.text)
     assert "Feeds Example" in r.text and "not fetched yet" in r.text
+    # what the errors of the week were, not only how many
+    assert f"(2 errors this week, the latest: extract: no article text found ({page}))" in r.text
     assert "Alpha Post" in r.text and "imported" in r.text
     sources = client.get("/api/v1/sources").json()["sources"]
     feeds = next(s for s in sources if s["name"] == "Feeds Example")
-    assert feeds["errors_last_7_days"] == 1 and feeds["health"] == "not fetched yet"
+    assert feeds["errors_last_7_days"] == 2 and feeds["health"] == "not fetched yet"
+    assert feeds["latest_error_last_7_days"] == f"extract: no article text found ({page})"
     r = client.get("/about/tone")
     assert r.status_code == 200
     for label in ("Informative", "Tense", "Somber", "Contentious", "Provocative", "Hopeful"):

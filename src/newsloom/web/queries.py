@@ -667,6 +667,8 @@ class OutletHealth:
     recent_errors: int
     next_fetch: datetime | None
     poll_interval: float | None = None  # seconds, chosen from how often it publishes
+    #: The newest of ``recent_errors`` ("kind: message", with the page's URL when it has one).
+    recent_error: str | None = None
 
     @property
     def health(self) -> str:
@@ -695,6 +697,7 @@ class OutletHealth:
             "last_error": self.last_error,
             "error_count": self.error_count,
             "errors_last_7_days": self.recent_errors,
+            "latest_error_last_7_days": self.recent_error,
             "next_fetch": iso(self.next_fetch),
             "poll_interval": self.poll_interval,
             "health": self.health,
@@ -712,13 +715,19 @@ def outlets(conn: Connection, now: datetime | None = None) -> list[OutletHealth]
             .group_by(articles.c.source_id)
         )
     }
+    week = ingest_errors.c.at >= now - timedelta(days=7)
     errors = dict(
         conn.execute(
             select(ingest_errors.c.source_id, func.count())
-            .where(ingest_errors.c.at >= now - timedelta(days=7))
+            .where(week)
             .group_by(ingest_errors.c.source_id)
         ).all()
     )
+    newest = select(func.max(ingest_errors.c.id)).where(week).group_by(ingest_errors.c.source_id)
+    latest = {
+        r.source_id: f"{r.kind}: {r.message}" + (f" ({r.url})" if r.url else "")
+        for r in conn.execute(select(ingest_errors).where(ingest_errors.c.id.in_(newest)))
+    }
     out = []
     for s in conn.execute(select(sources).order_by(func.lower(sources.c.name), sources.c.id)):
         n, last = counts.get(s.id, (0, None))
@@ -741,6 +750,7 @@ def outlets(conn: Connection, now: datetime | None = None) -> list[OutletHealth]
                 recent_errors=errors.get(s.id, 0),
                 next_fetch=_utc(s.next_fetch),
                 poll_interval=s.poll_interval,
+                recent_error=latest.get(s.id),
             )
         )
     for name, n, last in conn.execute(
