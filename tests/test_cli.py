@@ -76,6 +76,7 @@ def test_sources_import_list_export_add(db_settings, tmp_path):
         db_settings,
         "sources",
         "add",
+        "--no-check",  # (no such host: added as it is, to be polled later)
         "https://new.example/feed.xml",
         "--name",
         "New",
@@ -262,7 +263,11 @@ def test_commands_that_bring_data_in_start_the_database(settings, tmp_path):
     rows = tmp_path / "in.jsonl"
     rows.write_text(json.dumps({"url": "https://a.example/1", "title": "Dam opens"}) + "\n")
     for i, args in enumerate(
-        [("sources", "add", "https://a.example/feed.xml"), ("import", str(rows)), ("migrate",)]
+        [
+            ("sources", "add", "--no-check", "https://a.example/feed.xml"),
+            ("import", str(rows)),
+            ("migrate",),
+        ]
     ):
         fresh = tmp_path / f"fresh-{i}"
         made = CliRunner().invoke(main, ["--data-dir", str(fresh), *args], catch_exceptions=False)
@@ -307,7 +312,9 @@ def test_fetch_fails_when_every_source_failed_and_says_why_when_nothing_is_due(
         "<html><body>a page</body></html>", content_type="text/html"
     )
     for path in ("/gone.xml", "/page.xml"):
-        assert cli(settings, "sources", "add", base + path, "--name", path).exit_code == 0
+        out = cli(settings, "sources", "add", base + path, "--name", path)
+        assert out.exit_code == 1 and "; not added (`--no-check` adds it anyway" in out.output
+        assert cli(settings, "sources", "add", "--no-check", base + path).exit_code == 0
     out = cli(settings, "fetch")
     assert out.exit_code == 3, out.output
     assert "polled 2 sources: 0 ok, 2 failed; 0 new articles" in out.output
@@ -393,9 +400,8 @@ def test_a_source_added_without_a_name_takes_its_feeds_title(db_settings, httpse
         httpserver.expect_request(path).respond_with_data(
             page(f"Story {seed}", seed), content_type="text/html"
         )
-    assert (
-        "added: " + base + "/civic.xml"
-        in cli(db_settings, "sources", "add", base + "/civic.xml").output
+    assert cli(db_settings, "sources", "add", base + "/civic.xml").output == (
+        f"source 1 added: Civic Review <{base}/civic.xml>; its feed lists 1 item\n"
     )
     cli(db_settings, "sources", "add", base + "/given.xml", "--name", "Given Name")
     cli(db_settings, "sources", "add", base + "/untitled.xml")

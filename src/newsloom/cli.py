@@ -200,14 +200,32 @@ def sources_export(obj, output):
     help="Political lean, when a rating gives one.",
 )
 @click.option("--category", help="Topic category, e.g. world.")
+@click.option(
+    "--check/--no-check",
+    default=True,
+    show_default=True,
+    help="Read the feed once first and refuse a URL that gives no feed (--no-check: add it "
+    "as it is, e.g. offline).",
+)
 @click.pass_obj
-def sources_add(obj, feed_url, name, country, language, lean, category):
+def sources_add(obj, feed_url, name, country, language, lean, category, check):
     """Add one feed (RSS, Atom, JSON Feed or news sitemap) by its URL."""
+    from .errors import FeedError, FetchError, InputError
     from .model import Source
-    from .pipeline import add_source
+    from .pipeline import add_source, read_feed
 
+    engine = obj.engine  # an unusable data directory is said before any fetch
+    title, listed = None, ""
+    if check:
+        try:
+            title, items = asyncio.run(read_feed(obj.settings, feed_url))
+        except (FetchError, FeedError) as exc:
+            raise InputError(
+                f"{exc}; not added (`--no-check` adds it anyway, to be polled later)"
+            ) from exc
+        listed = f"; its feed lists {items} item{'s' if items != 1 else ''}"
     src, new = add_source(
-        obj.engine,
+        engine,
         Source(
             url=feed_url,
             name=name,
@@ -217,7 +235,15 @@ def sources_add(obj, feed_url, name, country, language, lean, category):
             category=category,
         ),
     )
-    click.echo(f"source {src.id} {'added' if new else 'updated'}: {src.name} <{src.url}>")
+    title = " ".join((title or "").split())[:200]
+    if new and title and not name:  # named after its feed now rather than at its first poll
+        from .store.db import transaction
+        from .store.sources import name_from_feed
+
+        with transaction(engine) as conn:
+            if name_from_feed(conn, src.id, src.url, title):
+                src.name = title
+    click.echo(f"source {src.id} {'added' if new else 'updated'}: {src.name} <{src.url}>{listed}")
 
 
 def _ago(dt: datetime | None) -> str:

@@ -764,12 +764,35 @@ def import_file(
 
 def add_source(engine: Engine, src: Source) -> tuple[Source, bool]:
     """Add (or update) one source after checking its URL."""
-    parts = urlsplit(src.url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InputError(f"sources: {src.url!r} is not an http(s) feed URL")
+    check_source_url(src.url)
     src.url = src.url.strip()
     with transaction(engine) as conn:
         return store_sources.upsert_source(conn, src)
+
+
+def check_source_url(url: str) -> None:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InputError(f"sources: {url!r} is not an http(s) feed URL")
+
+
+async def read_feed(settings: Settings, url: str) -> tuple[str | None, int]:
+    """Read a feed once, as a poll would (robots.txt, size caps, private addresses refused):
+    its title and how many items it lists (a sitemap index: its sitemaps). Stores nothing.
+
+    Raises:
+        FetchError, FeedError: what a poll of it would record (not found, not a feed, ...).
+    """
+    check_source_url(url)
+    async with Fetcher(settings) as fetcher:
+        resp = await fetcher.fetch(url.strip())
+    try:
+        feed = parse_feed(
+            resp.url, resp.content, resp.content_type, max_future_hours=settings.max_future_hours
+        )
+    except SitemapIndexError as index:
+        return None, len(index.sitemaps)
+    return feed.title, len(feed.entries)
 
 
 def import_sources(engine: Engine, opml: bytes) -> tuple[int, int]:
