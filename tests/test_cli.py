@@ -349,6 +349,18 @@ def test_fetch_fails_when_every_source_failed_and_says_why_when_nothing_is_due(
     assert "every source polled failed" not in out.output
 
 
+def test_run_once_fails_when_every_source_failed(settings, httpserver):
+    """`run --once` is what a cron job runs: a round in which every source failed is an exit
+    status, as for `fetch`."""
+    base = httpserver.url_for("")[:-1]
+    httpserver.expect_request("/gone.xml").respond_with_data("gone", status=404)
+    assert cli(settings, "sources", "add", "--no-check", base + "/gone.xml").exit_code == 0
+    out = cli(settings, "run", "--once")
+    assert "polled 1 sources (1 failed), 0 new articles" in out.output
+    assert out.exit_code == 3, out.output
+    assert "error: every source polled failed" in out.output
+
+
 def test_trafilaturas_parse_errors_stay_out_of_the_output(settings, httpserver, tmp_path):
     """An empty article page made trafilatura log "ERROR trafilatura.utils: lxml parsing
     failed: Document is empty" beside newsloom's own report of that page."""

@@ -64,8 +64,8 @@ def reads_store(fn):
 #: A TCP port (0 would be any free port, which the messages could not name).
 PORT = click.IntRange(1, 65535)
 
-#: ``newsloom fetch``'s exit status when sources were polled and every one failed (1 is any
-#: other error, 2 a usage error).
+#: ``newsloom fetch``'s and ``run --once``'s exit status when sources were polled and every one
+#: failed (1 is any other error, 2 a usage error).
 EXIT_ALL_FAILED = 3
 
 
@@ -424,12 +424,7 @@ def fetch(obj, all_sources):
         f"polled {len(results)} sources: {ok} ok, {len(results) - ok} failed; {new} new articles"
     )
     if not ok:
-        click.echo(
-            "error: every source polled failed (`newsloom sources list` shows each one's "
-            "last error)",
-            err=True,
-        )
-        click.get_current_context().exit(EXIT_ALL_FAILED)
+        _every_source_failed()
 
 
 def _host_port(fn):
@@ -513,6 +508,7 @@ def run(obj, once, workers, host, port):
         """A line per round that did something (``--once``: always, to say what it did)."""
         shown["rounds"] += 1
         failed = sum(r.status == "error" for r in results)
+        shown["all_failed"] = bool(results) and failed == len(results)
         new = sum(r.tally.new + r.tally.duplicate for r in results)
         if once or results or clustered.articles or written.written:
             click.echo(
@@ -526,6 +522,16 @@ def run(obj, once, workers, host, port):
     else:
         asyncio.run(_run_until_signalled(obj, once, host, port, report, progress))
     click.echo("stopped")
+    if once and shown.get("all_failed"):
+        _every_source_failed()
+
+
+def _every_source_failed() -> None:
+    click.echo(
+        "error: every source polled failed (`newsloom sources list` shows each one's last error)",
+        err=True,
+    )
+    click.get_current_context().exit(EXIT_ALL_FAILED)
 
 
 def _child_env(obj) -> dict:
