@@ -200,16 +200,12 @@ def reset(conn: Connection, since: datetime | None = None) -> int:
     ``sweep`` deletes the stories still without articles once clustering has caught up. Until
     then an emptied story counts no article, so no page is written for it.
     """
-    time = ARTICLE_TIME >= since if since is not None else articles.c.story_id.is_not(None)
-    touched = set(
-        conn.execute(
-            select(articles.c.story_id).distinct().where(articles.c.story_id.is_not(None), time)
-        ).scalars()
-    )
+    which = [articles.c.story_id.is_not(None)]
+    if since is not None:
+        which.append(ARTICLE_TIME >= since)
+        touched = set(conn.execute(select(articles.c.story_id).distinct().where(*which)).scalars())
     count = conn.execute(
-        update(articles)
-        .where(articles.c.story_id.is_not(None), time)
-        .values(story_id=None, story_reason=None)
+        update(articles).where(*which).values(story_id=None, story_reason=None)
     ).rowcount
     used = select(articles.c.story_id).where(articles.c.story_id.is_not(None))
     conn.execute(
@@ -217,7 +213,8 @@ def reset(conn: Connection, since: datetime | None = None) -> int:
         .where(stories.c.merged_into.is_(None), stories.c.id.not_in(used))
         .values(article_count=0, outlet_count=0, country_count=0)
     )
-    refresh_counts(conn, touched)  # those that keep older articles
+    if since is not None:
+        refresh_counts(conn, touched)  # those that keep older articles
     return count
 
 
