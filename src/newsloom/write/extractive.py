@@ -982,8 +982,8 @@ class ExtractiveWriter:
 
     @staticmethod
     def _citations(chosen, support, m: _Mats, rows, figures, merged) -> dict[int, list[int]]:
-        """Per chosen candidate: the indices of the docs that support it, its own first. A
-        syndicated copy is not a second source: it is cited only when its original is not."""
+        """Per chosen candidate: the indices of the docs that support it, its own first (the
+        page cites a syndicated copy only where its original is not: ``page.cited_urls``)."""
         if not chosen:
             return {}
         sel = np.array([c.row for c in chosen], dtype=np.int64)
@@ -999,8 +999,8 @@ class ExtractiveWriter:
             cited += sorted(merged.get(c.row, set()) - {c.doc.index})
             own_numbers = {w for w in c.sentence.words if w[:1].isdigit()}
             text_norm = " ".join(c.sentence.text.split())
-            for d in support:  # originals first, then copies
-                if d.index in cited or (d.role == "copy" and d.copy_of in cited):
+            for d in support:
+                if d.index in cited:
                     continue
                 if text_norm in doc_text[d.index]:
                     cited.append(d.index)
