@@ -212,7 +212,7 @@ def sources_add(obj, feed_url, name, country, language, lean, category, check):
     """Add one feed (RSS, Atom, JSON Feed or news sitemap) by its URL."""
     from .errors import FeedError, FetchError, InputError
     from .model import Source
-    from .pipeline import add_source, read_feed
+    from .pipeline import add_source, name_from_feed, read_feed
 
     engine = obj.engine  # an unusable data directory is said before any fetch
     title, listed = None, ""
@@ -235,14 +235,8 @@ def sources_add(obj, feed_url, name, country, language, lean, category, check):
             category=category,
         ),
     )
-    title = " ".join((title or "").split())[:200]
-    if new and title and not name:  # named after its feed now rather than at its first poll
-        from .store.db import transaction
-        from .store.sources import name_from_feed
-
-        with transaction(engine) as conn:
-            if name_from_feed(conn, src.id, src.url, title):
-                src.name = title
+    if new:  # named after its feed now rather than at its first poll
+        name_from_feed(engine, src, title)
     click.echo(f"source {src.id} {'added' if new else 'updated'}: {src.name} <{src.url}>{listed}")
 
 

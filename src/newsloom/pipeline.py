@@ -473,7 +473,7 @@ class Poller:
                 try:
                     feed = self._parse(resp)
                     entries = feed.entries
-                    self._name_from_feed(src, feed.title)
+                    name_from_feed(self.engine, src, feed.title)
                 except SitemapIndexError as index:
                     entries = await self._sitemap_index_entries(src, index)
                 src.etag, src.last_modified = resp.etag, resp.last_modified
@@ -491,18 +491,6 @@ class Poller:
             store_sources.save_fetch_state(conn, src)
         POLLS.labels(result.status).inc()
         return result
-
-    def _name_from_feed(self, src: Source, title: str | None) -> None:
-        """A source added without a name (it goes by its URL) takes its feed's title, before
-        its articles are stored under it; a name someone gave is kept."""
-        title = " ".join((title or "").split())[:200]
-        if src.name != src.url or not title:
-            return
-        with transaction(self.engine) as conn:
-            named = store_sources.name_from_feed(conn, src.id, src.url, title)
-        if named:
-            log.info("source named from its feed source_id=%s name=%s", src.id, title)
-            src.name = title
 
     def _poll_interval(self, src: Source, entries: list[FeedEntry], now: datetime) -> float:
         """The source's interval from its entries' dates, else from its stored articles."""
@@ -768,6 +756,21 @@ def add_source(engine: Engine, src: Source) -> tuple[Source, bool]:
     src.url = src.url.strip()
     with transaction(engine) as conn:
         return store_sources.upsert_source(conn, src)
+
+
+def name_from_feed(engine: Engine, src: Source, title: str | None) -> bool:
+    """A source added without a name (it goes by its URL) takes its feed's title (at ``sources
+    add``, else at its first poll, before its articles are stored under it); a name someone
+    gave is kept. Returns whether it was named."""
+    title = " ".join((title or "").split())[:200]
+    if src.name != src.url or not title:
+        return False
+    with transaction(engine) as conn:
+        named = store_sources.name_from_feed(conn, src.id, src.url, title)
+    if named:
+        log.info("source named from its feed source_id=%s name=%s", src.id, title)
+        src.name = title
+    return named
 
 
 def check_source_url(url: str) -> None:
