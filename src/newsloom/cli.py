@@ -240,14 +240,19 @@ def sources_add(obj, feed_url, name, country, language, lean, category, check):
     click.echo(f"source {src.id} {'added' if new else 'updated'}: {src.name} <{src.url}>{listed}")
 
 
+def _span(secs: float) -> str | None:
+    """``3d``, ``5h``, ``12m`` (whole units, rounded down); None under a minute."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if abs(secs) >= size:
+            return f"{int(secs // size)}{unit}"
+    return None
+
+
 def _ago(dt: datetime | None) -> str:
     if dt is None:
         return "never"
-    secs = (datetime.now(UTC) - dt).total_seconds()
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if abs(secs) >= size:
-            return f"{int(secs // size)}{unit} ago"
-    return "just now"
+    span = _span((datetime.now(UTC) - dt).total_seconds())
+    return f"{span} ago" if span else "just now"
 
 
 @sources.command("list")
@@ -370,11 +375,8 @@ def _in(dt: datetime, now: datetime) -> str:
     today) and how long until then."""
     local, today = dt.astimezone(), now.astimezone().date()
     clock = local.strftime("%H:%M" if local.date() == today else "%Y-%m-%d %H:%M")
-    secs = (dt - now).total_seconds()
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if secs >= size:
-            return f"{clock} (in {int(secs // size)}{unit})"
-    return f"{clock} (in under a minute)"
+    span = _span((dt - now).total_seconds())  # (dt is later than now)
+    return f"{clock} (in {span})" if span else f"{clock} (in under a minute)"
 
 
 def _nothing_due(engine) -> str:
