@@ -235,6 +235,13 @@ def sweep(conn: Connection) -> int:
 def memberships(conn: Connection, since: datetime | None = None) -> dict[int, tuple[str, datetime]]:
     """Each story's article set (as a digest) and ``updated`` time: of every story with
     articles, or of those with articles from ``since`` on (the stories a reset touches)."""
+    digests = _article_sets(conn, since)
+    updated = dict(conn.execute(select(stories.c.id, stories.c.updated)).all())
+    return {story_id: (digest, updated[story_id]) for story_id, digest in digests.items()}
+
+
+def _article_sets(conn: Connection, since: datetime | None) -> dict[int, str]:
+    """A digest of each story's article ids (the stories of :func:`memberships`)."""
     query = select(articles.c.story_id, articles.c.id).where(articles.c.story_id.is_not(None))
     if since is not None:
         touched = select(articles.c.story_id).where(ARTICLE_TIME >= since)
@@ -242,23 +249,21 @@ def memberships(conn: Connection, since: datetime | None = None) -> dict[int, tu
     members: dict[int, list[int]] = {}
     for story_id, article_id in conn.execute(query):
         members.setdefault(story_id, []).append(article_id)
-    updated = dict(conn.execute(select(stories.c.id, stories.c.updated)).all())
-    return {story_id: (_digest(ids), updated[story_id]) for story_id, ids in members.items()}
-
-
-def _digest(ids: list[int]) -> str:
-    return hashlib.sha1(",".join(map(str, sorted(ids))).encode("ascii")).hexdigest()
+    return {
+        story_id: hashlib.sha1(",".join(map(str, sorted(ids))).encode("ascii")).hexdigest()
+        for story_id, ids in members.items()
+    }
 
 
 def keep_updated(conn: Connection, before: dict[int, tuple[str, datetime]], since=None) -> int:
     """Give stories whose article set is what it was ``before`` their ``updated`` time back:
     a recluster that changed nothing in a story is no news (its page stays current).
     Returns how many stories kept their time."""
-    after = memberships(conn, since)
+    after = _article_sets(conn, since)  # (the times now are what is being replaced)
     same = [
         {"sid": story_id, "old": when}
         for story_id, (digest, when) in before.items()
-        if story_id in after and after[story_id][0] == digest
+        if after.get(story_id) == digest
     ]
     if same:
         conn.execute(
