@@ -715,15 +715,14 @@ def outlets(conn: Connection, now: datetime | None = None) -> list[OutletHealth]
             .group_by(articles.c.source_id)
         )
     }
-    week = ingest_errors.c.at >= now - timedelta(days=7)
-    errors = dict(
-        conn.execute(
-            select(ingest_errors.c.source_id, func.count())
-            .where(week)
-            .group_by(ingest_errors.c.source_id)
-        ).all()
-    )
-    newest = select(func.max(ingest_errors.c.id)).where(week).group_by(ingest_errors.c.source_id)
+    errors, newest = {}, []  # the week's errors by source: how many, and the latest
+    for source_id, n, last in conn.execute(
+        select(ingest_errors.c.source_id, func.count(), func.max(ingest_errors.c.id))
+        .where(ingest_errors.c.at >= now - timedelta(days=7))
+        .group_by(ingest_errors.c.source_id)
+    ):
+        errors[source_id] = n
+        newest.append(last)
     latest = {
         r.source_id: f"{r.kind}: {r.message}" + (f" ({r.url})" if r.url else "")
         for r in conn.execute(select(ingest_errors).where(ingest_errors.c.id.in_(newest)))
