@@ -139,8 +139,16 @@ def test_quantities_and_supersedes():
         "cont percent": {"40"},
         "cont people": {"12"},
         "died people": {"12"},
+        "dead": {"12"},
     }
-    assert quantities("The death toll rose to 15 on Tuesday.") == {}
+    # a toll is one quantity however it is worded, by the casualty word nearest the figure
+    assert quantities("The death toll rose to 15 on Tuesday.") == {"dead": {"15"}}
+    assert quantities("The landslide hit the village, killing 12.") == {"dead": {"12"}}
+    assert quantities("Officials said 15 dead and 40 injured")["injured"] == {"40"}
+    assert quantities("The blast destroyed 12 buildings, killing 3")["dead"] == {"3"}
+    assert "dead" not in quantities("The blast destroyed 12 buildings")
+    assert quantities("A 12-year-old boy was killed") == {}
+    assert quantities("Lifts reopen at 15 on Tuesday.") == {}
     assert quantities("About 40 per cent was contained.") == {"cont percent": {"40"}}
     assert quantities("crews contained about 40 percent") == {"cont percent": {"40"}}
     assert supersedes({"burn hectare": {"1500"}}, {"burn hectare": {"1200"}})
@@ -197,3 +205,55 @@ def test_a_later_figure_of_another_kind_replaces_nothing():
     page = write_page(arts, now=T + timedelta(hours=8))
     shown = " ".join(p["text"] for p in page["story"])
     assert "arrested 3 people" in shown and "left 12 people injured" in shown
+
+
+def test_a_toll_worded_another_way_replaces_the_first():
+    """ "killing 12" in the morning, "the death toll rose to 15" in the evening: one toll,
+    updated; the injured, counted beside it, are another quantity and stay."""
+    morning = (
+        "A landslide buried part of the mountain village of Orsk on Monday, killing 12, the "
+        "regional emergency service said.\nRescuers were searching the mud for people still "
+        "missing, the service said."
+    )
+    also = (
+        "A landslide swept through the village of Orsk after days of heavy rain on Monday, the "
+        "regional emergency service said, and 8 people were taken to hospital with injuries.\n"
+        "Rescuers with dogs searched the mud through the afternoon, the service said."
+    )
+    evening = (
+        "The death toll from the landslide in the mountain village of Orsk rose to 15 on "
+        "Monday evening, the regional emergency service said.\nThe search for the missing "
+        "would go on through the night, the service said."
+    )
+    arts = [
+        SourceArticle(
+            "https://alpha.example/orsk",
+            "Landslide hits Orsk",
+            morning,
+            source="Alpha",
+            published=T,
+        ),
+        SourceArticle(
+            "https://beta.example/orsk",
+            "Landslide in Orsk after heavy rain",
+            also,
+            source="Beta",
+            published=T + timedelta(hours=1),
+        ),
+        SourceArticle(
+            "https://gamma.example/orsk",
+            "Orsk landslide toll rises",
+            evening,
+            source="Gamma",
+            published=T + timedelta(hours=8),
+        ),
+    ]
+    page = write_page(arts, now=T + timedelta(hours=9))
+    shown = " ".join(texts(page))
+    assert "killing 12" not in shown, shown
+    assert "rose to 15" in shown
+    assert "8 people were taken to hospital" in shown
+    # two hours apart, the two figures are two accounts: the first is not withdrawn
+    close = [arts[0], arts[1], replace(arts[2], published=T + timedelta(hours=2))]
+    shown = " ".join(texts(write_page(close, now=T + timedelta(hours=3))))
+    assert "killing 12" in shown, shown

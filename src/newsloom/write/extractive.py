@@ -50,6 +50,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
+from itertools import zip_longest
 
 import numpy as np
 
@@ -327,11 +328,51 @@ def answers(text: str, accuser: set[str], accused: set[str]) -> bool:
     return not speaker.isdisjoint(accused) and speaker.isdisjoint(accuser)
 
 
-#: A figure and the word after it: "1,200 hectares", "40 percent", "40%", "12 people".
+#: A figure and the word after it: "1,200 hectares", "40 percent", "40%", "12 people"; or a
+#: figure alone at the end of its clause ("killing 12.", "rose to 15,").
 _QUANTITY = re.compile(
-    r"(?<![\w.,])(\d[\d,]*(?:\.\d+)?)(?:\s*(%)|\s+(per\s?cent)\b|\s+([^\W\d_][\w'’-]*))"
+    r"(?<![\w.,])(\d[\d,]*(?:\.\d+)?)"
+    r"(?:\s*(%)|\s+(per\s?cent)\b|\s+([^\W\d_][\w'’-]*))?(?![\w-])"
 )
 _YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
+#: Words that say a figure counts the dead or the injured, by the first four letters of their
+#: ``content_words`` form: "killing 12", "the death toll rose to 15", "15 dead", "12 people
+#: were killed", "40 injured".
+_CASUALTY = {
+    "kill": "dead",
+    "dead": "dead",
+    "deat": "dead",
+    "died": "dead",
+    "toll": "dead",
+    "fata": "dead",
+    "inju": "injured",
+    "woun": "injured",
+    "hurt": "injured",
+}
+_TOLL = re.compile(r"\btoll\b", re.IGNORECASE)
+#: Units that count people, which a casualty word beside them makes a toll ("12 people were
+#: killed"); "12 buildings were destroyed, killing ..." counts buildings, not the dead.
+_PEOPLE = frozenset(
+    content_words(
+        "people persons civilians soldiers children adults passengers workers residents "
+        "migrants troops officers miners pilgrims tourists students men women others "
+        "firefighters patients fans victims"
+    )
+)
+
+
+def _casualty(before: list[str], unit: str | None, after: list[str]) -> str | None:
+    """What a figure counts, dead or injured, by the casualty word nearest to it (the unit
+    itself first, then outward: "12 killed and 40 injured" counts 40 injured), or None."""
+    if unit is not None and unit[:4] in _CASUALTY:
+        return _CASUALTY[unit[:4]]
+    if unit is not None and unit not in _PEOPLE:
+        return None
+    nearest = [w for pair in zip_longest(after, reversed(before)) for w in pair if w]
+    for word in nearest:
+        if word[:4] in _CASUALTY:
+            return _CASUALTY[word[:4]]
+    return None
 
 
 def quantities(text: str) -> dict[str, set[str]]:
@@ -341,8 +382,12 @@ def quantities(text: str) -> dict[str, set[str]]:
     forest": ``{"burn hectare": {"1200"}, "fore hectare": {"1200"}}``: a word's first four
     letters stand for its forms, "burns" and "burned"). Two reports give
     the same quantity only when one of these keys is the same: "arrested 3 people" and "left
-    12 people injured" count different things. A year, a figure followed by a function word
-    or a day ("15 on Tuesday"), and a figure with no content word beside it count nothing."""
+    12 people injured" count different things. A toll is one quantity however it is worded:
+    "killing 12", "12 people were killed" and "the death toll rose to 15" all give ``dead``
+    (and "40 injured" ``injured``), by the casualty word nearest the figure (within three
+    words; "toll" anywhere before it in its clause).
+    A year, and a figure with no unit and no casualty word beside it ("15 on Tuesday") count
+    nothing."""
     out: dict[str, set[str]] = defaultdict(set)
     for m in _QUANTITY.finditer(text):
         value = m.group(1).rstrip(",").replace(",", "")
@@ -351,14 +396,24 @@ def quantities(text: str) -> dict[str, set[str]]:
         if m.group(2) or m.group(3):
             unit = "percent"
         else:
-            words = content_words(m.group(4))
-            if not words or m.group(4).lower() in _NOT_NAMES:
-                continue
-            unit = words[0]
-        clause_before = re.split(r"[,;:.!?()]", text[: m.start()])[-1].split()[-2:]
-        clause_after = re.split(r"[,;:.!?()]", text[m.end() :])[0].split()[:2]
-        before = [w for w in content_words(" ".join(clause_before)) if not w[:1].isdigit()]
+            words = content_words(m.group(4) or "")
+            has_unit = bool(words) and m.group(4).lower() not in _NOT_NAMES
+            unit = words[0] if has_unit else None
+        end = m.end() if unit is not None else m.end(1)
+        clause_before = re.split(r"[,;:.!?()]", text[: m.start()])[-1].split()
+        clause_after = re.split(r"[,;:.!?()]", text[end:])[0].split()[:2]
+        before, near = (
+            [w for w in content_words(" ".join(words)) if not w[:1].isdigit()]
+            for words in (clause_before[-2:], clause_before[-3:])  # "killed at least 12"
+        )
         after = [w for w in content_words(" ".join(clause_after)) if not w[:1].isdigit()]
+        counts = _casualty(near, unit, after)
+        if counts is None and unit is None and _TOLL.search(" ".join(clause_before)):
+            counts = "dead"  # "the death toll from the landslide in Orsk rose to 15"
+        if counts:
+            out[counts].add(value)
+        if unit is None:
+            continue
         # a word's first letters stand for its forms ("burns", "burned": "burn")
         if before:
             out[f"{before[-1][:4]} {unit}"].add(value)
