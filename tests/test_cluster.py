@@ -278,3 +278,62 @@ def test_recluster_deletes_the_stories_that_no_longer_exist(db_settings, tmp_pat
     assert set(pages) <= set(ids)
     assert {s["id"] for s in stories} <= narrow  # each story kept the id of its first article
     engine.dispose()
+
+
+#: Event D's second day: the rail strike's follow-up, 19.5 hours after its last report.
+STRIKE_DAY_TWO = {
+    "id": "d4",
+    "source": "Echo Herald",
+    "url": "https://echoherald.example/world/rail-strike-day-two",
+    "published": "2026-11-20T08:00:00Z",
+    "title": "Norland rail strike enters second day as Norbane and ROK union stay apart",
+    "text": "Most trains in Norland stayed in their depots on Friday, the second day of the "
+    "48-hour strike by the ROK union over pay. Norbane said its 4 percent offer stood; the "
+    "union said wages had fallen 12 percent behind inflation. Bus queues in Vessby were "
+    "shorter than on Thursday as many commuters worked from home.",
+}
+
+
+def _days_later(rows: list[dict], days: float) -> list[dict]:
+    """The same reports ``days`` later, under other URLs and ids: the cup final of event E
+    3 days 1.5 hours later is a story of its own (its first report comes just after the old
+    one leaves the 72-hour window), and the newest news then, 63.5 hours after the strike's
+    second day, 83 after its first."""
+    out = []
+    for a in rows:
+        when = datetime.fromisoformat(a["published"].replace("Z", "+00:00")) + timedelta(days=days)
+        changed = {"url": a["url"] + "-later", "id": a["id"] + "-later"}
+        out.append(dict(a, **changed, published=when.isoformat()))
+    return out
+
+
+def _story_of(stories: list[dict], article_id: str) -> str:
+    return next(s["id"] for s in stories if any(x["id"] == article_id for x in s["articles"]))
+
+
+def test_a_late_report_inside_the_window_finds_the_story_of_its_time(db_settings, tmp_path):
+    """A report that arrives (a feed lists it late, a file imported after a newer one) when
+    newer news has pushed its story out of the live window, though not out of the window
+    around its own time: it joins that story, as clustering everything in time order does."""
+    later = _days_later([a for a in ARTICLES if a["story"] == "E"], 3.0625)  # 11-22, 23:00
+    cli(db_settings, "import", str(write(tmp_path / "first.jsonl", ARTICLES + later)))
+    cli(db_settings, "cluster")
+    cli(db_settings, "import", str(write(tmp_path / "late.jsonl", [STRIKE_DAY_TWO])))
+    cli(db_settings, "cluster")
+    stories = exported(db_settings)
+    assert _story_of(stories, "d4") == _story_of(stories, "d1")
+    cli(db_settings, "recluster")
+    assert partition(exported(db_settings)) == partition(stories)
+
+
+def test_recluster_since_keeps_the_stories_live_before_it_in_view(db_settings, tmp_path):
+    """`recluster --since` places the articles from that date on among the stories that were
+    live then, not in an empty window: the strike's second day still joins the strike."""
+    later = _days_later([a for a in ARTICLES if a["story"] == "E"], 3.0625)
+    rows = ARTICLES + [STRIKE_DAY_TWO] + later
+    cli(db_settings, "import", str(write(tmp_path / "all.jsonl", rows)))
+    cli(db_settings, "cluster")
+    before = partition(exported(db_settings))
+    assert _story_of(exported(db_settings), "d4") == _story_of(exported(db_settings), "d1")
+    cli(db_settings, "recluster", "--since", "2026-11-20")
+    assert partition(exported(db_settings)) == before

@@ -84,12 +84,26 @@ class Outcome:
     status: str
     article_id: int | None = None
     reason: str | None = None
+    #: what was changed on the way in (e.g. a date in the future dropped), for the summary
+    warnings: list[str] = field(default_factory=list)
+
+
+#: Places (``file:line`` or ``file#record``) a summary names per reason or warning; the rest
+#: are counted ("and 4 more"), and the log names every one.
+SHOWN_PLACES = 3
+
+
+def _counted(places: list[str]) -> str:
+    """``2 (in.jsonl:3, in.jsonl:9)``: a count and the first places, the rest counted."""
+    more = f" and {len(places) - SHOWN_PLACES} more" if len(places) > SHOWN_PLACES else ""
+    return f"{len(places)} ({', '.join(places[:SHOWN_PLACES])}{more})"
 
 
 @dataclass
 class Tally:
-    """Counts for a summary line: read, new, duplicate, known, rejected with reasons,
-    deferred (pages to try again), and warnings (taken, but not as they came) with where."""
+    """Counts for a summary line: read, new, duplicate, known, rejected with reasons (and
+    where, when known), deferred (pages to try again), and warnings (taken, but not as they
+    came) with where."""
 
     read: int = 0
     new: int = 0
@@ -98,18 +112,22 @@ class Tally:
     rejected: int = 0
     deferred: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+    #: reason -> where each rejected line or record was (import only)
+    rejected_at: dict[str, list[str]] = field(default_factory=dict)
     warnings: dict[str, list[str]] = field(default_factory=dict)
 
     def warn(self, warning: str, where: str | None) -> None:
         self.warnings.setdefault(warning, []).append(where or "?")
 
-    def add(self, outcome: Outcome) -> None:
+    def add(self, outcome: Outcome, where: str | None = None) -> None:
         ARTICLES_INGESTED.labels(outcome.status).inc()
         self.read += 1
         if outcome.status == "rejected":
             self.rejected += 1
             key = outcome.reason or "unknown"
             self.reasons[key] = self.reasons.get(key, 0) + 1
+            if where:
+                self.rejected_at.setdefault(key, []).append(where)
         else:
             setattr(self, outcome.status, getattr(self, outcome.status) + 1)
 
@@ -119,15 +137,15 @@ class Tally:
             f"already stored {self.known}, rejected {self.rejected}"
         )
         if self.reasons:
-            reasons = ", ".join(f"{k}: {v}" for k, v in sorted(self.reasons.items()))
+            reasons = ", ".join(
+                f"{k}: {_counted(self.rejected_at[k])}" if k in self.rejected_at else f"{k}: {v}"
+                for k, v in sorted(self.reasons.items())
+            )
             line += f" ({reasons})"
         if self.deferred:
             line += f", pages to try again later {self.deferred}"
         if self.warnings:
-            shown = []
-            for warning, places in sorted(self.warnings.items()):
-                more = f" and {len(places) - 3} more" if len(places) > 3 else ""
-                shown.append(f"{warning}: {len(places)} ({', '.join(places[:3])}{more})")
+            shown = [f"{w}: {_counted(places)}" for w, places in sorted(self.warnings.items())]
             line += "; warnings: " + ", ".join(shown)
         return line
 
@@ -183,9 +201,11 @@ class Ingestor:
         if store_articles.known_urls(conn, [art.url]):
             return Outcome("known")
         now = datetime.now(UTC)
+        warnings = []
         if art.published and art.published > now + timedelta(hours=self.settings.max_future_hours):
             log.info("future date dropped url=%s published=%s", art.url, art.published)
             art.published = None
+            warnings.append(future_date_warning(self.settings))
         verdict = classify_mod.classify(
             url=art.url,
             title=art.title,
@@ -208,10 +228,15 @@ class Ingestor:
         if not new:
             return Outcome("known", art_id)
         if art.duplicate_of is not None:
-            return Outcome("duplicate", art_id)
+            return Outcome("duplicate", art_id, warnings=warnings)
         if sig is not None:
             self._remember(art_id, sig)
-        return Outcome("new", art_id)
+        return Outcome("new", art_id, warnings=warnings)
+
+
+def future_date_warning(settings: Settings) -> str:
+    """The warning for a publication date past ``max_future_hours``: stored without it."""
+    return f"published date more than {settings.max_future_hours:g} h in the future ignored"
 
 
 def _site(url: str) -> str:
@@ -695,12 +720,23 @@ def article_from_record(
             src = sources_by_key[key.strip().lower().rstrip("/")]
             break
     art.source_id = src.id if src else None
-    art.source_name = rec.source or (src.name if src else None) or art.site_name
+    # the outlet: as given, else a known source's name, else the name the page gives (its
+    # og:site_name, ...), else the site's host, so two sites always count as two outlets
+    art.source_name = (
+        rec.source or (src.name if src else None) or art.site_name or _site(art.url) or None
+    )
     art.author = rec.author or art.author
     art.language = rec.language or art.language or (src.language if src else None)
     art.external_id = rec.external_id
     art.fetched = rec.fetched
     return art, page_types
+
+
+#: The reason for an HTML page (a WARC record, a line's ``html``) the extractor finds no text in.
+NO_TEXT_IN_HTML = "no article text in html"
+#: The warning for an ``id`` that an article stored earlier (this import or before) already
+#: has, on another URL: both are kept, and both exports give the id.
+REPEATED_ID = "id already given to another article (both kept)"
 
 
 def import_file(
@@ -718,24 +754,48 @@ def import_file(
     tally = Tally()
     batch: list[tuple[Record, Article, list[str]]] = []
 
+    def reject(where: str | None, reason: str, **facts) -> None:
+        extra = "".join(f" {k}=%s" for k in facts)
+        log.warning(
+            "import record rejected where=%s reason=%s" + extra, where, reason, *facts.values()
+        )
+        tally.add(Outcome("rejected", reason=reason), where)
+
+    def warn(where: str | None, warning: str, **facts) -> None:
+        extra = "".join(f" {k}=%s" for k in facts)
+        log.warning(
+            "import record warning where=%s warning=%s" + extra, where, warning, *facts.values()
+        )
+        tally.warn(warning, where)
+
     def flush() -> None:
         with transaction(engine) as conn:
             for rec, art, page_types in batch:
-                tally.add(ingestor.add(conn, art, page_types=page_types, declared_kind=rec.kind))
+                outcome = ingestor.add(conn, art, page_types=page_types, declared_kind=rec.kind)
+                if outcome.status == "rejected":
+                    reject(rec.where, outcome.reason or "unknown", url=rec.url)
+                    continue
+                tally.add(outcome, rec.where)
+                for warning in outcome.warnings:
+                    warn(rec.where, warning, url=art.url)
+                if outcome.status in ("new", "duplicate") and art.external_id is not None:
+                    other = store_articles.url_with_external_id(
+                        conn, art.external_id, outcome.article_id
+                    )
+                    if other is not None:
+                        warn(rec.where, REPEATED_ID, id=art.external_id, other_url=other)
         batch.clear()
 
     for rec in reader(path):
         if isinstance(rec, BadRecord):
-            log.warning("import record rejected where=%s reason=%s", rec.where, rec.reason)
-            tally.add(Outcome("rejected", reason=rec.reason))
+            reject(rec.where, rec.reason)
         else:
             for warning in rec.warnings:
-                log.warning("import record warning where=%s warning=%s", rec.where, warning)
-                tally.warn(warning, rec.where)
+                warn(rec.where, warning)
             try:
                 art, page_types = article_from_record(rec, lookup)
-            except ExtractError:
-                tally.add(Outcome("rejected", reason="no article text in html"))
+            except ExtractError as exc:
+                reject(rec.where, NO_TEXT_IN_HTML, url=rec.url, detail=exc)
             else:
                 batch.append((rec, art, page_types))
                 if len(batch) >= IMPORT_BATCH:
@@ -1049,6 +1109,13 @@ CLUSTER_VERSION = "cluster_version"
 STORIES_TO_SWEEP = "stories_to_sweep"
 
 
+#: How far behind the newest article (a share of the window) an article may arrive and still be
+#: placed in the live window without a look at the stories of its own time: a story that left
+#: the window since was more than (1 - LATE) of a window before the article, where the time
+#: penalty alone is about the whole bar.
+LATE = 0.25
+
+
 class Clusterer:
     """The embed -> cluster stages: every unassigned article joins a story or starts one.
 
@@ -1137,17 +1204,31 @@ class Clusterer:
         An article older than the live window (a backfilled archive, a new source's older
         items) would otherwise expire at once and stand alone: it is placed among the stories
         of its own time instead, and the live window comes back for the first article that
-        belongs to it."""
+        belongs to it. So is an article inside the window but more than :data:`LATE` of it
+        behind the newest, when a story that was live at its time has left the window since
+        (a feed that lists a report two days late, a file imported after a newer one): the
+        window, counted from the newest article, no longer holds that story."""
         window = timedelta(hours=self.params.window_hours)
         if self.around is not None:
             if self.around <= when <= self.around + window / 2:
                 return
         else:
             newest = self.assigner.newest()
-            if newest is None or when >= newest - window:
+            if newest is None or when >= newest - window * LATE:
+                return
+            if when >= newest - window and not store_stories.ended_between(
+                conn, when - window, newest - window
+            ):
                 return
         live = store_stories.newest_assigned_time(conn)
-        if live is not None and when >= live - window:
+        if (
+            live is not None
+            and when >= live - window
+            and (
+                when >= live - window * LATE
+                or not store_stories.ended_between(conn, when - window, live - window)
+            )
+        ):
             self._restore(conn, live=live)
         else:
             self._restore(conn, around=when)

@@ -91,7 +91,35 @@ def save_vector(conn: Connection, article_id: int, vector: bytes, model: str) ->
 
 
 def newest_assigned_time(conn: Connection) -> datetime | None:
-    return conn.execute(select(func.max(stories.c.last_article))).scalar()
+    """The last article time of the newest story that holds an article (a story a ``reset``
+    emptied keeps its row, and its old time, until it is rebuilt or swept)."""
+    return conn.execute(
+        select(stories.c.last_article)
+        .where(stories.c.merged_into.is_(None), _has_articles())
+        .order_by(stories.c.last_article.desc())
+        .limit(1)
+    ).scalar()
+
+
+def ended_between(conn: Connection, since: datetime, until: datetime) -> bool:
+    """Whether a story with articles had its last article in [since, until)."""
+    return (
+        conn.execute(
+            select(stories.c.id)
+            .where(
+                stories.c.merged_into.is_(None),
+                stories.c.last_article >= since,
+                stories.c.last_article < until,
+                _has_articles(),
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
+def _has_articles():
+    return select(articles.c.id).where(articles.c.story_id == stories.c.id).exists()
 
 
 def live_story_articles(conn: Connection, since: datetime) -> list:
