@@ -352,7 +352,7 @@ def test_a_syndicated_copy_joins_its_original(vectors):
         ]
     )
     assert out[2].story == 1 and not out[2].new_story
-    assert out[2].reason == "duplicate of 1"
+    assert out[2].reason == "duplicate of article 1"
     assert out[3].new_story
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -59,7 +60,8 @@ def test_fixture_gives_exactly_the_expected_stories(db_settings, tmp_path):
     reasons = {x["id"]: x["reason"] for x in a["articles"]}
     assert reasons["a1"].startswith("new")
     assert reasons["a2"].startswith("joined: vec=")
-    assert reasons["a3"].startswith("duplicate of ")  # the wire copy
+    # the wire copy names its original as the export does, by URL
+    assert reasons["a3"] == "duplicate of https://alphapost.example/news/marenholt-barrier"
     assert any("other language" in reasons[k] for k in ("a4", "a5"))
     c = next(s for s in stories if any(x["id"] == "c3" for x in s["articles"]))
     assert {x["id"]: x["kind"] for x in c["articles"]}["c3"] == "opinion"
@@ -159,6 +161,13 @@ def test_articles_trickling_in_out_of_order_still_form_the_events(engine, db_set
         groups.setdefault(row.story_id, []).append(row.external_id)
     assert sorted(sorted(g) for g in groups.values()) == EXPECTED
     assert any("joined across languages" in (r.story_reason or "") for r in rows)
+    # a reason names stories by their public ids, as in /t/<id>, never by internal keys
+    with engine.connect() as conn:
+        public = set(conn.execute(text("SELECT short_id FROM stories")).scalars())
+    named = [
+        m for r in rows for m in re.findall(r"\bstory (\S+?)[:;, ]", (r.story_reason or "") + " ")
+    ]
+    assert named and set(named) <= public, (named, [r.story_reason for r in rows])
 
 
 def test_a_vector_from_another_embedder_is_recomputed(db_settings, tmp_path):

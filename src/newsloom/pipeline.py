@@ -1109,6 +1109,10 @@ CLUSTER_VERSION = "cluster_version"
 STORIES_TO_SWEEP = "stories_to_sweep"
 
 
+#: The assigner's keys in its reasons: "merged story 12 into story 3", "duplicate of article 7".
+_STORY_KEY = re.compile(r"\bstory (\d+)\b")
+_ORIGINAL_KEY = re.compile(r"\bduplicate of article (\d+)\b")
+
 #: How far behind the newest article (a share of the window) an article may arrive and still be
 #: placed in the live window without a look at the stories of its own time: a story that left
 #: the window since was more than (1 - LATE) of a window before the article, where the time
@@ -1264,6 +1268,24 @@ class Clusterer:
                 on_batch(tally)
         return tally
 
+    def _public(self, conn, reason: str) -> str:
+        """The assigner's reason with its keys as a reader can follow them: a story by its
+        public id (as in ``/t/<id>``), a syndicated copy's original by its URL."""
+        keys = {int(k) for k in _STORY_KEY.findall(reason)} & self.rows.keys()
+        if keys:
+            ids = store_stories.short_ids(conn, {self.rows[k] for k in keys})
+            reason = _STORY_KEY.sub(
+                lambda m: f"story {ids.get(self.rows.get(int(m[1]), -1), m[1])}", reason
+            )
+        dup = _ORIGINAL_KEY.search(reason)
+        if dup:
+            original = store_articles.article_by_id(conn, int(dup[1]))
+            if original is not None:
+                reason = (
+                    reason[: dup.start()] + f"duplicate of {original.url}" + reason[dup.end() :]
+                )
+        return reason
+
     @CLUSTER_BATCH_SECONDS.time()
     def _assign_batch(self, conn, rows, tally: ClusterTally) -> None:
         vectors = self._embed(conn, rows)
@@ -1279,7 +1301,7 @@ class Clusterer:
             else:
                 tally.joined += 1
             story_id = self.rows[decision.story]
-            store_stories.assign(conn, row.id, story_id, decision.reason)
+            store_stories.assign(conn, row.id, story_id, self._public(conn, decision.reason))
             touched.add(story_id)
             for absorbed, survivor in decision.merged:
                 gone, kept = self.rows.pop(absorbed), self.rows[survivor]

@@ -263,15 +263,20 @@ class _Score:
     days_apart: int = 0  # recent members dated on other days (the days penalty applied)
     unnamed: bool = False  # both name things in words, and no key term is in common
     relief: float = 0.0  # opinion_relief added to the margin (commentary on either side)
+    vec_floor: float = 0.0  # min_average, where vec fell short of it and that decided
 
     def describe(self) -> str:
         if self.cross:
-            return f"vec={self.vec:.2f} (other language) bg={self.background:.2f}"
+            return (
+                f"vec={self.vec:.2f} (other language) score={self.score:.2f}"
+                f" bg={self.background:.2f}"
+            )
         days = f" other-days={self.days_apart}" if self.days_apart else ""
         ents = "0 (names differ)" if self.unnamed else str(self.shared)
         relief = f" commentary=-{self.relief:.2f}" if self.relief else ""
+        floor = f" (floor {self.vec_floor:.2f})" if self.vec_floor else ""
         return (
-            f"vec={self.vec:.2f} lex={self.lex:.2f} title={self.title:.2f} ents={ents}"
+            f"vec={self.vec:.2f}{floor} lex={self.lex:.2f} title={self.title:.2f} ents={ents}"
             f"{days} score={self.score:.2f} bg={self.background:.2f}{relief}"
         )
 
@@ -353,7 +358,7 @@ class StoryAssigner:
         if dup is not None and dup in self._story_of:
             key = self._story_of[dup]
             self._attach(doc, key)
-            return Decision(item.id, key, False, 1.0, [], f"duplicate of {dup}")
+            return Decision(item.id, key, False, 1.0, [], f"duplicate of article {dup}")
         scores = self._candidates(doc)
         bridge = self._bridge(doc, scores)
         if bridge is not None:
@@ -362,7 +367,7 @@ class StoryAssigner:
             best = next(s for s in scores if s.story in (survivor, absorbed))
             reason = (
                 f"joined and bridged: union={score:.2f} with {best.describe()}; "
-                f"merged {absorbed} into {survivor}"
+                f"merged story {absorbed} into story {survivor}"
             )
             return Decision(
                 item.id, survivor, False, round(score, 6), [(absorbed, survivor)], reason
@@ -370,7 +375,11 @@ class StoryAssigner:
         if not scores or scores[0].margin < 0:
             self._stories[doc.id] = _Story(doc.id, doc.ts)
             self._attach(doc, doc.id)
-            reason = f"new: best {scores[0].describe()}" if scores else "new: no live neighbour"
+            reason = (
+                f"new: best story {scores[0].story}: {scores[0].describe()}"
+                if scores
+                else "new: no live neighbour"
+            )
             return Decision(item.id, item.id, True, 0.0, [], reason)
         best = scores[0]
         self._attach(doc, best.story)
@@ -378,7 +387,9 @@ class StoryAssigner:
         merged = self._bridge_languages(doc, best, scores)
         if merged:
             survivor = merged[-1][1]
-            reason += "; bridged languages: " + ", ".join(f"merged {a} into {b}" for a, b in merged)
+            reason += "; bridged languages: " + ", ".join(
+                f"merged story {a} into story {b}" for a, b in merged
+            )
             return Decision(item.id, survivor, False, round(best.score, 6), merged, reason)
         return Decision(item.id, best.story, False, round(best.score, 6), [], reason)
 
@@ -666,12 +677,16 @@ class StoryAssigner:
                 bg_story = bg_doc
             background = p.w_background * (bg_doc + bg_story)
             margin = cand.score - background - p.join_threshold
+            # the reason names the floor where it decided (the score alone would have joined)
+            floor = p.min_average if cand.vec < p.min_average and margin + cand.relief >= 0 else 0.0
             if cand.vec < p.min_average:
                 margin = min(margin, cand.vec - p.min_average)
             overlap = cand.lex + p.w_title * cand.title
             if cand.unnamed and overlap < p.min_overlap:
                 margin = min(margin, overlap - p.min_overlap)
-            out.append(replace(cand, margin=margin + cand.relief, background=background))
+            out.append(
+                replace(cand, margin=margin + cand.relief, background=background, vec_floor=floor)
+            )
         for cand in (s for s in raw if s.cross):
             margin, background = self._cross_margin(cand.score, doc, cand.story)
             out.append(replace(cand, margin=margin, background=background))

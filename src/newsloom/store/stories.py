@@ -169,6 +169,16 @@ def create_story(conn: Connection, key: int, first_url: str, when: datetime) -> 
     ).inserted_primary_key[0]
 
 
+def short_ids(conn: Connection, story_ids: set[int]) -> dict[int, str]:
+    """Each story's public id (as in ``/t/<id>``)."""
+    if not story_ids:
+        return {}
+    rows = conn.execute(
+        select(stories.c.id, stories.c.short_id).where(stories.c.id.in_(sorted(story_ids)))
+    )
+    return dict(rows.all())
+
+
 def assign(conn: Connection, article_id: int, story_id: int, reason: str) -> None:
     conn.execute(
         update(articles)
