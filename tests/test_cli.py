@@ -233,6 +233,7 @@ def test_a_reading_command_refuses_a_data_dir_without_a_database(settings, args)
     assert out.exit_code == 1, out.output
     assert out.output.startswith(f"error: store: no newsloom database in the data directory {typo}")
     assert "`newsloom run`" in out.output and "`newsloom sources add FEED_URL`" in out.output
+    assert "`newsloom import FILE`" in out.output  # a researcher's way in
     assert len(out.output.splitlines()) == 1
     assert not typo.exists()  # nothing created
 
@@ -285,8 +286,8 @@ def test_an_unusable_data_dir_is_a_one_line_error(tmp_path):
         assert out.exit_code == 1, out.output
         assert out.output == (
             f"error: store: no newsloom database in the data directory {under} (a mistyped "
-            "--data-dir?); start one with `newsloom run`, `newsloom sources add FEED_URL` or "
-            "`newsloom sources import FILE.opml`\n"
+            "--data-dir?); start one with `newsloom run`, `newsloom sources add FEED_URL`, "
+            "`newsloom sources import FILE.opml` or `newsloom import FILE`\n"
         )
     for args in (["fetch"], ["sources", "add", "https://a.example/feed.xml"], ["migrate"]):
         out = CliRunner().invoke(main, ["--data-dir", str(under), *args], catch_exceptions=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import random
 import signal
@@ -148,41 +149,223 @@ def test_import_html_records_are_extracted(db_settings, tmp_path):
     assert len(art["text"].split()) > 100
 
 
-def test_import_warc(db_settings, tmp_path):
+def write_warc(path, pages):
+    """A gzipped WARC file of (url, status line, content type, body) responses."""
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
-    path = tmp_path / "pages.warc.gz"
     with open(path, "wb") as fh:
         writer = WARCWriter(fh, gzip=True)
-        for i in range(3):
-            body = (
-                f"<html><head><title>Story {i}</title></head><body><article><h1>Story {i}</h1>"
-                + "".join(f"<p>{story_text(random.Random(i * 10 + j), 40)}</p>" for j in range(3))
-                + "</article></body></html>"
-            ).encode()
-            headers = StatusAndHeaders(
-                "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"
-            )
+        for url, status, ctype, body in pages:
+            headers = StatusAndHeaders(status, [("Content-Type", ctype)], protocol="HTTP/1.1")
             rec = writer.create_warc_record(
-                f"https://warc.example/story/{i}",
-                "response",
-                payload=io.BytesIO(body),
-                http_headers=headers,
+                url, "response", payload=io.BytesIO(body.encode()), http_headers=headers
             )
             writer.write_record(rec)
-        notfound = writer.create_warc_record(
-            "https://warc.example/missing",
-            "response",
-            payload=io.BytesIO(b"gone"),
-            http_headers=StatusAndHeaders(
-                "404 Not Found", [("Content-Type", "text/html")], protocol="HTTP/1.1"
-            ),
+    return path
+
+
+def test_import_warc(db_settings, tmp_path):
+    pages = [
+        (
+            f"https://warc.example/story/{i}",
+            "200 OK",
+            "text/html; charset=utf-8",
+            f"<html><head><title>Story {i}</title></head><body><article><h1>Story {i}</h1>"
+            + "".join(f"<p>{story_text(random.Random(i * 10 + j), 40)}</p>" for j in range(3))
+            + "</article></body></html>",
         )
-        writer.write_record(notfound)
+        for i in range(3)
+    ]
+    pages.append(("https://warc.example/missing", "404 Not Found", "text/html", "gone"))
+    path = write_warc(tmp_path / "pages.warc.gz", pages)
     result = run_cli(db_settings, "import", str(path))
     assert result.exit_code == 0, result.output
-    assert "read 4, new 3" in result.output and "HTTP 404 response: 1" in result.output
+    assert "read 4, new 3" in result.output
+    assert "HTTP 404 response: 1 (pages.warc.gz#4)" in result.output
+
+
+HERALD = (
+    "Engineers opened the spillway of the Harwick dam on Thursday after a week of heavy rain "
+    "raised the reservoir to its highest level in forty years, the regional water board said. "
+    "About 300 homes downstream along the river Tamm were told to move to higher ground. "
+    "Board director Lena Orsk said the dam itself was safe and that the release of water "
+    "would continue until the reservoir fell by two metres."
+)
+METRO = (
+    "The Harwick dam spillway was opened on Thursday as heavy rain pushed the reservoir to a "
+    "forty-year high, according to the regional water board. Some 300 households along the "
+    "river Tamm were asked to leave for higher ground. Water board director Lena Orsk said the "
+    "dam was safe and water would be released until the level dropped two metres."
+)
+
+
+def test_warc_pages_from_two_sites_are_two_outlets_and_get_a_page(db_settings, tmp_path):
+    """A WARC page has no `source`: its outlet was none, so a story of two sites counted
+    0 outlets and never got a page (min_outlets 2). The page's site name, else its host."""
+    herald = (
+        "<html lang='en'><head><title>Harwick dam spillway opened after heavy rain</title>"
+        "<meta property='og:site_name' content='Daily Herald'>"
+        "<meta property='article:published_time' content='2026-10-01T08:00:00Z'></head>"
+        "<body><article><h1>Harwick dam spillway opened after heavy rain</h1>"
+        f"<p>{HERALD}</p></article></body></html>"
+    )
+    metro = (
+        "<html lang='en'><head><title>Harwick dam opens spillway as reservoir peaks</title>"
+        "<meta property='article:published_time' content='2026-10-01T09:30:00Z'></head>"
+        "<body><article><h1>Harwick dam opens spillway as reservoir peaks</h1>"
+        f"<p>{METRO}</p></article></body></html>"
+    )
+    path = write_warc(
+        tmp_path / "dam.warc.gz",
+        [
+            ("https://www.daily-herald.example/2026/10/01/dam", "200 OK", "text/html", herald),
+            ("https://www.metro-wire.example/news/dam", "200 OK", "text/html", metro),
+        ],
+    )
+    result = run_cli(db_settings, "import", str(path))
+    assert "read 2, new 2" in result.output, result.output
+    articles = {
+        a["url"]: a["source"]
+        for a in map(json.loads, run_cli(db_settings, "export", "articles").output.splitlines())
+    }
+    assert articles == {
+        "https://www.daily-herald.example/2026/10/01/dam": "Daily Herald",  # its og:site_name
+        "https://www.metro-wire.example/news/dam": "metro-wire.example",  # its host, no "www."
+    }
+    run_cli(db_settings, "cluster")
+    (story,) = map(json.loads, run_cli(db_settings, "export", "stories").output.splitlines())
+    assert (story["article_count"], story["outlet_count"]) == (2, 2)
+    assert "wrote 1 story pages" in run_cli(db_settings, "write").output
+
+
+def test_a_line_without_source_counts_its_site_as_the_outlet(db_settings, tmp_path):
+    """The same rule for JSON Lines: `source`, else the site name its html gives, else the
+    host; two sites are never one outlet, nor none."""
+    rows = [
+        {"url": "https://www.alpha.example/a", "title": "Dam opens", "text": HERALD},
+        {"url": "https://beta.example/b", "title": "Dam spillway", "text": METRO, "source": "Beta"},
+        {
+            "url": "https://gamma.example/c",
+            "html": "<html><head><meta property='og:site_name' content='Gamma Courier'>"
+            f"</head><body><article><h1>Harbour barrier</h1><p>{WIRE}</p></article></body></html>",
+        },
+    ]
+    write_jsonl(tmp_path / "in.jsonl", rows)
+    assert "new 3" in run_cli(db_settings, "import", str(tmp_path / "in.jsonl")).output
+    out = run_cli(db_settings, "export", "articles").output
+    assert {a["url"]: a["source"] for a in map(json.loads, out.splitlines())} == {
+        "https://www.alpha.example/a": "alpha.example",
+        "https://beta.example/b": "Beta",
+        "https://gamma.example/c": "Gamma Courier",
+    }
+
+
+def test_every_rejected_line_is_named_in_the_log_and_the_summary(db_settings, tmp_path, caplog):
+    """ "bad url", "no text" and "no article text in html" were counted with no line."""
+    src = tmp_path / "in.jsonl"
+    write_jsonl(
+        src,
+        [
+            {"url": "https://a.example/ok", "title": "Ferry capsizes", "text": WIRE},
+            {"url": "not a url", "title": "Ferry", "text": "Ferry capsizes off Varna."},
+            {"url": "https://a.example/marks", "title": "...", "text": "-"},
+            {"url": "https://a.example/empty", "html": "<html><body><p>.</p></body></html>"},
+            {"url": "ftp://a.example/file", "title": "Ferry", "text": "Ferry capsizes."},
+            {"url": "https://a.example/dots", "title": "…", "text": "!"},
+            {"url": "https://a.example/dash", "title": "-", "text": "—"},
+            {"url": "https://a.example/emoji", "title": "🔥", "text": "💥"},
+        ],
+    )
+    with caplog.at_level(logging.WARNING, logger="newsloom"):
+        result = run_cli(db_settings, "import", str(src))
+    assert result.exit_code == 0, result.output
+    assert (
+        "rejected 7 (bad url: 2 (in.jsonl:2, in.jsonl:5), "
+        "no article text in html: 1 (in.jsonl:4), "
+        "no text: 4 (in.jsonl:3, in.jsonl:6, in.jsonl:7 and 1 more))"
+    ) in result.output
+    logged = [r.getMessage() for r in caplog.records if "import record rejected" in r.getMessage()]
+    assert len(logged) == 7, logged
+    for line, reason in [(2, "bad url"), (3, "no text"), (4, "no article text in html")]:
+        assert any(f"where=in.jsonl:{line} reason={reason}" in m for m in logged), logged
+    assert any("where=in.jsonl:8 reason=no text" in m for m in logged), logged
+
+    empty = (
+        "https://warc.example/empty",
+        "200 OK",
+        "text/html",
+        "<html><body></body></html>",
+    )
+    warc = write_warc(tmp_path / "p.warc.gz", [empty])
+    result = run_cli(db_settings, "import", str(warc))
+    assert "rejected 1 (no article text in html: 1 (p.warc.gz#1))" in result.output
+
+
+def test_import_warns_about_repeated_ids_unknown_kinds_and_future_dates(db_settings, tmp_path):
+    """Each was taken silently: two articles with one `id`, `"kind": "blog"` dropped, a date
+    in 2031 dropped with an INFO line naming no line."""
+    rows = [
+        {"url": "https://a.example/1", "title": "Dam opens", "text": HERALD, "id": "x-1"},
+        {"url": "https://b.example/2", "title": "Rates rise", "text": WIRE, "id": "x-1"},
+        {"url": "https://c.example/3", "title": "Ports need tugs", "text": "Tugs.", "kind": "blog"},
+        {"url": "https://c.example/4", "title": "Tugs now", "text": "Tug.", "kind": "Opinion"},
+        {
+            "url": "https://d.example/5",
+            "title": "Ferry",
+            "text": "Ferry.",
+            "published": "2031-01-01",
+        },
+        {"url": "https://d.example/6", "title": "Bus", "text": "Bus.", "published": "2026-01-01"},
+    ]
+    write_jsonl(tmp_path / "in.jsonl", rows)
+    result = run_cli(db_settings, "import", str(tmp_path / "in.jsonl"))
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "in.jsonl: read 6, new 6, syndicated copies 0, already stored 0, rejected 0; warnings: "
+        "id already given to another article (both kept): 1 (in.jsonl:2), "
+        "published date more than 24 h in the future ignored: 1 (in.jsonl:5), "
+        "unknown kind ignored (accepted: news, opinion, analysis, other): 1 (in.jsonl:3)\n"
+    )
+    out = run_cli(db_settings, "export", "articles").output
+    by_url = {a["url"]: a for a in map(json.loads, out.splitlines())}
+    assert by_url["https://d.example/5"]["published"] is None
+    assert by_url["https://d.example/6"]["published"].startswith("2026-01-01")
+    assert by_url["https://c.example/4"]["kind_rule"] == "declared"  # any case is a kind
+    assert by_url["https://c.example/3"]["kind_rule"] != "declared"
+
+    # the same file again: the same articles, already stored; an id on its own URL is no repeat
+    again = run_cli(db_settings, "import", str(tmp_path / "in.jsonl")).output
+    assert "already stored 6" in again and "id already given" not in again
+    # an id stored by an earlier import, on a new URL
+    write_jsonl(
+        tmp_path / "more.jsonl", [{"url": "https://e.example/7", "title": "T", "id": "x-1"}]
+    )
+    more = run_cli(db_settings, "import", str(tmp_path / "more.jsonl")).output
+    assert "id already given to another article (both kept): 1 (more.jsonl:1)" in more
+
+
+def test_a_line_that_is_not_utf8_says_so(db_settings, tmp_path):
+    """A Latin-1 line was rejected as "invalid JSON ('utf-8' codec can't decode ...)"."""
+    src = tmp_path / "in.jsonl"
+    with open(src, "wb") as fh:
+        fh.write(
+            b"\xef\xbb\xbf" + json.dumps({"url": "https://a.example/1", "title": "Bom"}).encode()
+        )
+        fh.write(b'\n{"url": "https://a.example/2", "title": "M\xfcnchen Stra\xdfe"}\n')
+        fh.write(json.dumps({"url": "https://a.example/3", "title": "München"}).encode() + b"\n")
+    result = run_cli(db_settings, "import", str(src))
+    assert result.exit_code == 0, result.output
+    assert "read 3, new 2" in result.output
+    assert "rejected 1 (not UTF-8: 1 (in.jsonl:2))" in result.output
+    assert "invalid JSON" not in result.output
+
+
+def test_import_help_names_the_formats_and_the_readme_section(tmp_path):
+    out = " ".join(CliRunner().invoke(main, ["import", "--help"]).output.split())
+    for words in ("JSON Lines", "one JSON object an article a line", "WARC", "README.md"):
+        assert words in out, out
+    assert "The import format" in out
 
 
 def test_import_missing_file_is_a_clear_error(db_settings, tmp_path):
@@ -255,9 +438,10 @@ def test_an_article_with_nothing_to_read_is_rejected(db_settings, tmp_path):
     write_jsonl(src, rows)
     result = run_cli(db_settings, "import", str(src))
     assert result.exit_code == 0, result.output
-    assert "read 4, new 2, syndicated copies 0, already stored 0, rejected 2 (no text: 2)" in (
-        result.output
-    )
+    assert (
+        "read 4, new 2, syndicated copies 0, already stored 0, rejected 2 "
+        "(no text: 2 (in.jsonl:1, in.jsonl:2))"
+    ) in result.output
     out = run_cli(db_settings, "export", "articles", "--format", "jsonl")
     urls = {json.loads(line)["url"] for line in out.output.splitlines()}
     assert urls == {"https://a.example/title-only", "https://a.example/digits"}
@@ -301,3 +485,18 @@ def test_many_warnings_name_the_first_lines_and_count_the_rest(db_settings, tmp_
         "warnings: unreadable published date ignored: 6 (in.jsonl:1, in.jsonl:2, in.jsonl:3 "
         "and 3 more)" in result.output
     )
+
+
+def test_export_to_a_gz_file_is_gzipped_and_the_help_says_so(db_settings, tmp_path):
+    import gzip
+
+    write_jsonl(tmp_path / "in.jsonl", [{"url": "https://a.example/1", "title": "Dam opens"}])
+    run_cli(db_settings, "import", str(tmp_path / "in.jsonl"))
+    for what in ("articles", "stories"):
+        out = tmp_path / f"{what}.jsonl.gz"
+        assert run_cli(db_settings, "export", what, "-o", str(out)).exit_code == 0
+        with gzip.open(out, "rt", encoding="utf-8") as fh:
+            lines = fh.read().splitlines()
+        assert len(lines) == (1 if what == "articles" else 0)
+        helped = " ".join(CliRunner().invoke(main, ["export", what, "--help"]).output.split())
+        assert "gzip-compressed when FILE ends in .gz" in helped, helped

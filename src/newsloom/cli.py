@@ -337,7 +337,19 @@ def sources_list(obj, as_json):
 )
 @click.pass_obj
 def import_cmd(obj, files):
-    """Import articles from JSON Lines (one article a line) or WARC files."""
+    """Import articles from JSON Lines (one article a line) or WARC files.
+
+    A JSON Lines file (.jsonl, or .jsonl.gz) holds one JSON object an article a line: url
+    (required), title, text or html, published, source, and optional source_url, author,
+    language, kind and id. A WARC file (.warc, .warc.gz) gives its HTML responses, run
+    through the extractor. The format is described in README.md, section "The import
+    format".
+
+    Prints, per file, what was read, new, syndicated copies, already stored and rejected
+    (each reason with the lines or records it concerns), then warnings: what was taken but
+    not as it came (a date that is no date, an unknown kind, a repeated id, ...), with its
+    line. A bad line is skipped; the rest of the file is imported.
+    """
     from .pipeline import Ingestor, import_file
 
     ingestor = Ingestor(obj.engine, obj.settings)
@@ -876,7 +888,12 @@ def _write_lines(output: Path | None, rows) -> None:
 
 @export.command("stories")
 @click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE instead of standard output (gzip-compressed when FILE ends in .gz).",
+)
 @reads_store
 @click.pass_obj
 def export_stories(obj, fmt, output):
@@ -889,7 +906,12 @@ def export_stories(obj, fmt, output):
 
 @export.command("articles")
 @click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE instead of standard output (gzip-compressed when FILE ends in .gz).",
+)
 @reads_store
 @click.pass_obj
 def export_articles(obj, fmt, output):

@@ -12,6 +12,7 @@ from pathlib import Path
 from dateutil import parser as dateparser
 
 from ..errors import InputError
+from ..model import KINDS
 
 
 @dataclass
@@ -49,6 +50,10 @@ class BadRecord:
 #: The warning for a ``published`` (or ``date``) value that is no date: the article is
 #: imported without it (or with the date its HTML gives).
 UNREADABLE_DATE = "unreadable published date ignored"
+#: The warning for a ``kind`` that is none of ``KINDS``: the classifier decides instead.
+UNKNOWN_KIND = f"unknown kind ignored (accepted: {', '.join(KINDS)})"
+#: The reason for a line whose bytes are not UTF-8 (e.g. a Latin-1 file): it is skipped.
+NOT_UTF8 = "not UTF-8"
 
 
 def parse_date(value) -> datetime | None:
@@ -93,9 +98,14 @@ def read_jsonl(path: Path, keep: tuple[str, ...] = ()) -> Iterator[Record | BadR
             if not raw.strip():
                 continue
             try:
-                obj = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                yield BadRecord(where, f"invalid JSON ({exc.msg if hasattr(exc, 'msg') else exc})")
+                line = raw.decode("utf-8-sig")  # a byte order mark is not part of the JSON
+            except UnicodeDecodeError:
+                yield BadRecord(where, NOT_UTF8)
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield BadRecord(where, f"invalid JSON ({exc.msg})")
                 continue
             if not isinstance(obj, dict):
                 yield BadRecord(where, "not a JSON object")
@@ -115,6 +125,12 @@ def read_jsonl(path: Path, keep: tuple[str, ...] = ()) -> Iterator[Record | BadR
             raw_date = obj.get("published") or obj.get("date")
             published = parse_date(raw_date)
             warnings = [UNREADABLE_DATE] if raw_date and published is None else []
+            kind = _str(obj.get("kind"))
+            if kind is not None:
+                kind = kind.lower()
+                if kind not in KINDS:
+                    warnings.append(UNKNOWN_KIND)
+                    kind = None
             yield Record(
                 url=url.strip(),
                 title=_str(obj.get("title")),
@@ -127,8 +143,8 @@ def read_jsonl(path: Path, keep: tuple[str, ...] = ()) -> Iterator[Record | BadR
                 source_url=_str(obj.get("source_url")),
                 author=_str(obj.get("author")),
                 language=_str(obj.get("language")),
-                kind=_str(obj.get("kind")),
-                external_id=None if ext is None else str(ext),
+                kind=kind,
+                external_id=None if ext is None else str(ext),  # kept as a string: 17 is "17"
                 extra={k: obj[k] for k in keep if obj.get(k) is not None} if keep else None,
                 where=where,
                 warnings=warnings,

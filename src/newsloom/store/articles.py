@@ -52,6 +52,17 @@ def known_urls(conn: Connection, urls: list[str]) -> set[str]:
     return found
 
 
+def url_with_external_id(conn: Connection, external_id: str, but: int) -> str | None:
+    """The URL of an article other than ``but`` stored with this external id, if any
+    (the oldest; indexed)."""
+    return conn.execute(
+        select(articles.c.url)
+        .where(articles.c.external_id == external_id, articles.c.id != but)
+        .order_by(articles.c.id)
+        .limit(1)
+    ).scalar()
+
+
 def article_by_url(conn: Connection, url: str) -> Article | None:
     row = conn.execute(select(articles).where(articles.c.url == url)).first()
     return _to_article(row) if row else None

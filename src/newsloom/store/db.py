@@ -130,8 +130,8 @@ def _no_database(settings: Settings) -> str:
     option = "--database-url" if settings.database_url else "--data-dir"
     return (
         f"store: no newsloom database in the {_where(settings)} (a mistyped {option}?); "
-        "start one with `newsloom run`, `newsloom sources add FEED_URL` or "
-        "`newsloom sources import FILE.opml`"
+        "start one with `newsloom run`, `newsloom sources add FEED_URL`, "
+        "`newsloom sources import FILE.opml` or `newsloom import FILE`"
     )
 
 
