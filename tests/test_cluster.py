@@ -247,7 +247,7 @@ def test_recluster_keeps_the_pages_and_times_of_stories_it_rebuilds_unchanged(
     before = {s["id"]: s for s in exported(db_settings)}
     assert any(s["page_revision"] == 1 for s in before.values())
 
-    cli(db_settings, "recluster")
+    assert "every story has the articles it had" in cli(db_settings, "recluster")
     assert {s["id"]: s for s in exported(db_settings)} == before
     assert "wrote 0 story pages (0 marked not enough material), 0 unchanged" in cli(
         db_settings, "write"
@@ -258,7 +258,7 @@ def test_recluster_keeps_the_pages_and_times_of_stories_it_rebuilds_unchanged(
 def test_recluster_deletes_the_stories_that_no_longer_exist(db_settings, tmp_path):
     """Clustered with a one-hour window, event A's reports hours apart start stories of their
     own; reclustered with the default window they are one story again, and the stories that
-    are gone go with their pages, also when the recluster stopped before it could tidy up."""
+    are gone redirect to it, also when the recluster stopped before it could tidy up."""
     from newsloom.pipeline import recluster
 
     cli(db_settings, "import", str(write(tmp_path / "events.jsonl", ARTICLES)))
@@ -280,12 +280,27 @@ def test_recluster_deletes_the_stories_that_no_longer_exist(db_settings, tmp_pat
     stories = exported(db_settings)
     assert partition(stories) == EXPECTED
     with engine.connect() as conn:
-        left = conn.execute(text("SELECT short_id FROM stories")).scalars().all()
+        left = (
+            conn.execute(text("SELECT short_id FROM stories WHERE merged_into IS NULL"))
+            .scalars()
+            .all()
+        )
         pages = conn.execute(text("SELECT DISTINCT story_id FROM story_pages")).scalars().all()
         ids = conn.execute(text("SELECT id FROM stories")).scalars().all()
-    assert sorted(left) == sorted(s["id"] for s in stories)  # no empty story stays behind
+        prior = conn.execute(
+            text("SELECT count(*) FROM articles WHERE prior_story_id IS NOT NULL")
+        ).scalar()
+        # a vanished story's id redirects to the story that took its articles, as a merge's
+        # does: a link to it that a reader shared keeps working
+        moved = {sid: store_stories.resolve(conn, sid)[1] for sid in narrow - set(left)}
+    assert sorted(left) == sorted(s["id"] for s in stories)  # no empty story stays live
     assert set(pages) <= set(ids)
+    assert prior == 0
     assert {s["id"] for s in stories} <= narrow  # each story kept the id of its first article
+    a = next(s for s in stories if any(x["id"] == "a1" for x in s["articles"]))
+    assert moved and set(moved.values()) <= set(left), moved
+    assert a["merged_ids"] and set(a["merged_ids"]) <= set(moved)
+    assert sorted(m for s in stories for m in s["merged_ids"]) == sorted(moved)
     engine.dispose()
 
 

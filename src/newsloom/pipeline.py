@@ -1059,12 +1059,21 @@ class ClusterTally:
     new_stories: int = 0
     joined: int = 0
     merges: int = 0
+    changed: int | None = None  # after a recluster: stories whose articles are not what they were
 
     def summary(self) -> str:
-        return (
+        out = (
             f"clustered {self.articles} articles: {self.new_stories} new stories, "
             f"{self.joined} joined existing stories, {self.merges} stories merged"
         )
+        if self.changed:
+            out += (
+                f"; {self.changed} stories have other articles than before: `newsloom write`"
+                " writes their pages again"
+            )
+        elif self.changed == 0:
+            out += "; every story has the articles it had"
+        return out
 
 
 def _vector(row, embedder) -> np.ndarray | None:
@@ -1326,7 +1335,8 @@ def recluster(
     """Forget assignments (from ``since`` on) and cluster again: same input, same stories.
 
     A story rebuilt with the articles it had keeps its row, its page and its ``updated``
-    time; stories that no longer exist are deleted once every article is placed again.
+    time; once every article is placed again, a story left without articles redirects to
+    the story that took most of them (``store.stories.sweep``), or is deleted if none did.
     ``on_reset(n)`` is told how many articles are to be placed again.
     """
     with transaction(engine) as conn:
@@ -1340,7 +1350,7 @@ def recluster(
     tally = Clusterer(engine, settings, **kw).run(on_batch=on_batch)
     with transaction(engine) as conn:
         store_meta.exclusive(conn, "cluster")
-        store_stories.keep_updated(conn, before, since)
+        tally.changed = store_stories.keep_updated(conn, before, since)
     return tally
 
 

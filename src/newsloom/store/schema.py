@@ -100,6 +100,8 @@ articles = Table(
     Column("vector_model", String(200)),  # the embedder that made it (NULL: before 0008)
     Column("story_id", Integer, ForeignKey("stories.id", ondelete="SET NULL")),
     Column("story_reason", Text),  # why the assigner put it there
+    # the story a recluster took it from, until the recluster is settled (stories.sweep)
+    Column("prior_story_id", Integer),
     Index("ix_articles_published", "published"),
     Index("ix_articles_story_id", "story_id"),
     Index("ix_articles_source_id", "source_id"),

@@ -243,7 +243,9 @@ def reset(conn: Connection, since: datetime | None = None) -> int:
         which.append(ARTICLE_TIME >= since)
         touched = set(conn.execute(select(articles.c.story_id).distinct().where(*which)).scalars())
     count = conn.execute(
-        update(articles).where(*which).values(story_id=None, story_reason=None)
+        update(articles)
+        .where(*which)
+        .values(story_id=None, story_reason=None, prior_story_id=articles.c.story_id)
     ).rowcount
     used = select(articles.c.story_id).where(articles.c.story_id.is_not(None))
     conn.execute(
@@ -257,9 +259,32 @@ def reset(conn: Connection, since: datetime | None = None) -> int:
 
 
 def sweep(conn: Connection) -> int:
-    """Delete the stories a ``reset`` left without articles (their pages go with them), and
-    merged-away ids that pointed only at them; returns how many rows went."""
+    """Settle the stories a ``reset`` left without articles; returns how many rows went.
+
+    One whose articles went, most of them, to another story redirects to it, as a merged
+    story does (a link to it keeps working); the others are deleted, their pages with them,
+    and so are merged-away ids that pointed only at them."""
     used = select(articles.c.story_id).where(articles.c.story_id.is_not(None))
+    empty = (
+        conn.execute(
+            select(stories.c.id).where(stories.c.merged_into.is_(None), stories.c.id.not_in(used))
+        )
+        .scalars()
+        .all()
+    )
+    for story_id in sorted(empty):
+        heir = conn.execute(
+            select(articles.c.story_id)
+            .where(articles.c.prior_story_id == story_id, articles.c.story_id.is_not(None))
+            .group_by(articles.c.story_id)
+            .order_by(func.count().desc(), articles.c.story_id)
+            .limit(1)
+        ).scalar()
+        if heir is not None:
+            merge(conn, story_id, heir)
+    conn.execute(
+        update(articles).where(articles.c.prior_story_id.is_not(None)).values(prior_story_id=None)
+    )
     total = 0
     while True:  # a deleted survivor frees the ids merged into it (SET NULL): take them next
         gone = conn.execute(
@@ -296,7 +321,7 @@ def _article_sets(conn: Connection, since: datetime | None) -> dict[int, str]:
 def keep_updated(conn: Connection, before: dict[int, tuple[str, datetime]], since=None) -> int:
     """Give stories whose article set is what it was ``before`` their ``updated`` time back:
     a recluster that changed nothing in a story is no news (its page stays current).
-    Returns how many stories kept their time."""
+    Returns how many stories came out with other articles than they had (or new)."""
     after = _article_sets(conn, since)  # (the times now are what is being replaced)
     same = [
         {"sid": story_id, "old": when}
@@ -310,7 +335,7 @@ def keep_updated(conn: Connection, before: dict[int, tuple[str, datetime]], sinc
             .values(updated=bindparam("old")),
             same,
         )
-    return len(same)
+    return len(after) - len(same)
 
 
 def resolve(conn: Connection, sid: str) -> tuple[int, str]:
