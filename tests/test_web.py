@@ -559,6 +559,10 @@ def test_api_story_list_cursor_pagination(site):
     with engine.connect() as conn:
         query = select(articles_table.c.url, articles_table.c.story_reason)
         stored = dict(conn.execute(query).all())
+    # the id given at import comes back, as in the export (url and external_id join them)
+    given = {r["url"]: r.get("id") for r in ARTICLES + HOSTILE}
+    assert all(a["external_id"] == given[a["url"]] for a in story_articles["articles"])
+    assert any(a["external_id"] for a in story_articles["articles"])
     for a in story_articles["articles"]:
         assert a["reason"] == stored[a["url"]]
         assert a["reason"].startswith(("new:", "joined", "duplicate of")), a["reason"]

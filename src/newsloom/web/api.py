@@ -70,7 +70,11 @@ class StoryList(BaseModel):
 
 
 class ArticleOut(BaseModel):
-    id: int
+    id: int = Field(description="newsloom's id of the article (``duplicate_of`` refers to it)")
+    external_id: str | None = Field(
+        description="The id given at import (the `id` of `newsloom export`), null for "
+        "fetched articles"
+    )
     url: str
     title: str
     outlet: str | None

@@ -545,6 +545,7 @@ def story_page(conn: Connection, sid: str) -> StoryView:
 
 ARTICLE_COLUMNS = (
     articles.c.id,
+    articles.c.external_id,
     articles.c.url,
     articles.c.title,
     func.coalesce(articles.c.source_name, sources.c.name).label("outlet"),
@@ -565,10 +566,11 @@ ARTICLE_COLUMNS = (
 
 def _article_json(r) -> dict:
     # unpacked by position (ARTICLE_COLUMNS' order): a third of the cost of r.name lookups
-    (id_, url, title, outlet, author, published, fetched, kind, language, image, paywalled,
-     country, lean, duplicate_of, story, reason) = r  # fmt: skip
+    (id_, external_id, url, title, outlet, author, published, fetched, kind, language, image,
+     paywalled, country, lean, duplicate_of, story, reason) = r  # fmt: skip
     return {
         "id": id_,
+        "external_id": external_id,
         "url": url,
         "title": title,
         "outlet": outlet,
