@@ -135,6 +135,24 @@ def test_page_without_article_text_raises() -> None:
         extract(load("no_text.html"), "https://x.test/v")
 
 
+SHELL = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Marlow Falls bridge: live updates</title>
+<meta property="article:published_time" content="2026-11-25T21:30:00+00:00"></head>
+<body><nav>Home | World | Local</nav><article><h1>Marlow Falls bridge: live updates</h1>
+<time datetime="2026-11-25T21:30:00+00:00">2026-11-25T21:30:00+00:00</time>%s</article>
+<footer>(c) Odd Times</footer></body></html>"""
+
+
+def test_a_page_with_a_headline_a_date_and_a_menu_only_has_no_article_text() -> None:
+    """A live page's empty shell: its menu and date are not the article's words (the
+    pipeline falls back to what the feed says of it)."""
+    with pytest.raises(ExtractError, match="no article text"):
+        extract(SHELL % "", "https://odd.example/live")
+    one = "<p>Divers found a car in the Arden River below the collapsed bridge on Tuesday.</p>"
+    got = extract(SHELL % one, "https://odd.example/live")
+    assert "Divers found a car" in got.text
+
+
 @pytest.mark.parametrize(
     "html",
     ["", b"", "   ", b"\x00\x01\x02\xff\xfe" * 10, "just some words, no markup", "<html></html>"],

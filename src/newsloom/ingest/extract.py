@@ -539,6 +539,22 @@ def _metadata(tree: HtmlElement, url: str, ev: _Evidence) -> dict[str, Any]:
 # --- the entry point ------------------------------------------------------------------------
 
 
+#: A line that is a menu ("Home | World | Local"): short items between bars.
+_MENU = re.compile(r"^\s*[^|]{1,30}(?:\|[^|]{1,30}){2,}\s*$")
+
+
+def _body(text: str, title: str | None) -> str:
+    """``text`` less the lines that are no article: the headline again, a date alone, a menu."""
+    kept = []
+    for line in text.split("\n"):
+        if title and line.casefold() == title.casefold():
+            continue
+        if _MENU.match(line) or (len(line) <= 40 and parse_datetime(line) is not None):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
 def extract(html: str | bytes, url: str, *, charset: str | None = None) -> Extracted:
     """Extract an article's text and metadata from its HTML page.
 
@@ -589,6 +605,10 @@ def extract(html: str | bytes, url: str, *, charset: str | None = None) -> Extra
         first, _, rest = text.partition("\n")
         if rest and first.casefold() == title.casefold():
             text = rest
+    if len(text) < 4 * MIN_TEXT_CHARS and len(_body(text, title)) < MIN_TEXT_CHARS:
+        # a page with a headline, a date and a menu but no article (a live page's empty
+        # shell): its words are the site's, not the article's
+        raise ExtractError(f"extract: no article text found in {url}")
     return Extracted(
         url=url,
         canonical_url=ev.canonical,
