@@ -1,5 +1,5 @@
-"""Measure story clustering across languages on allsides-dev, one article of each story
-machine-translated into German or Spanish.
+"""Measure story clustering across languages on labelled articles (by default allsides-dev's),
+one article of each story machine-translated into German or Spanish.
 
     scripts/llm-server.sh serve 8765 &                       # a local OpenAI-compatible server
     .venv/bin/python bench/cluster_languages.py              # translate (once, cached), measure
@@ -9,7 +9,8 @@ machine-translated into German or Spanish.
 allsides-dev is all English, so ``bench/cluster_quality.py`` never exercises the decision an
 article in another language gets: the embedding alone, against the crowd around it
 (``cross_threshold``, ``w_background_cross``, ``cross_floor`` in ``ClusterParams``). Here each
-story's center article (else its first by id) is replaced by a translation, German or Spanish
+story's center article (``"stance": "center"``; else its first by id, ids compared as text)
+is replaced by a translation, German or Spanish
 by sha1(label), made by whatever model the server at ``--llm`` runs (the title and the text
 asked for separately, temperature 0). The translation must then find its story's other
 articles, written independently by other outlets, among every other story of the set, as a
@@ -54,8 +55,13 @@ SWEEP = {
 }
 
 
+#: How ``picks`` chooses, for messages and docs/clustering.md.
+PICK_RULE = 'one article a story: the one with "stance": "center", else the first by id'
+
+
 def picks(rows: list[dict]) -> dict[str, str]:
-    """The article translated in each story (its id -> language)."""
+    """The article translated in each story (its id -> language): the center outlet's (a
+    ``stance`` of ``center``), else the first by id (compared as text)."""
     by_label: dict[str, list[dict]] = {}
     for r in rows:
         by_label.setdefault(r["label"], []).append(r)
@@ -68,15 +74,39 @@ def picks(rows: list[dict]) -> dict[str, str]:
     return out
 
 
+def read_cache(cache: Path) -> dict[str, dict]:
+    """The translations in ``cache`` by article id (none when there is no such file), or
+    ValueError naming the line of the first that is not ``{id, lang, title, text}``."""
+    have: dict[str, dict] = {}
+    if not cache.exists():
+        return have
+    try:
+        text = cache.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read it ({exc})") from None
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            t = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"line {lineno}: not JSON ({exc.msg})") from None
+        if not isinstance(t, dict):
+            raise ValueError(f"line {lineno}: not a JSON object")
+        missing = [k for k in ("id", "lang") if t.get(k) in (None, "")]
+        missing += [k for k in ("title", "text") if not isinstance(t.get(k), str)]
+        if missing:
+            raise ValueError(f"line {lineno}: no {' or '.join(missing)}")
+        t["id"] = str(t["id"])
+        have[t["id"]] = t
+    return have
+
+
 def translate(rows, want: dict[str, str], cache: Path, llm: str | None, model: str | None):
     """Translations by article id, from ``cache`` and, for those missing, from the server at
-    ``llm`` (appended to the cache as they come, so an interrupted run loses nothing)."""
-    have = {}
-    if cache.exists():
-        for line in cache.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                t = json.loads(line)
-                have[t["id"]] = t
+    ``llm`` (appended to the cache as they come, so an interrupted run loses nothing).
+    ``read_cache`` reads the cache before anything is asked (its ValueError passes on)."""
+    have = read_cache(cache)
     missing = [r for r in rows if r["id"] in want and r["id"] not in have]
     if missing and llm:
         from openai import OpenAI
@@ -178,10 +208,37 @@ def sweep(mixed, vecs, translated: dict[str, str], base: ClusterParams) -> Clust
     return best
 
 
+def _some(ids: list[str], n: int = 10) -> str:
+    return ", ".join(ids[:n]) + (f" and {len(ids) - n} more" if len(ids) > n else "")
+
+
+def _none_picked(cache: Path, have: dict[str, dict], want: dict[str, str]) -> str:
+    """Why nothing is measured when no picked article has a translation."""
+    if not have:
+        return f"no translations in {cache} and none asked for"
+    return (
+        f"{cache} holds {len(have)} translation{'s' if len(have) != 1 else ''}, none of an "
+        f"article this script translates ({PICK_RULE}); it looked for "
+        f"{_some(sorted(want))} (and none was asked for)"
+    )
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, default=cq.DEFAULT_DATA)
-    ap.add_argument("--split", default=cq.SPLIT_DATE, metavar="DATE")
+    ap.add_argument(
+        "--data",
+        type=Path,
+        default=cq.DEFAULT_DATA,
+        metavar="PATH",
+        help="labelled articles, as bench/cluster_quality.py reads them (default: "
+        "allsides-dev's articles.jsonl)",
+    )
+    ap.add_argument(
+        "--split",
+        default=cq.SPLIT_DATE,
+        metavar="DATE",
+        help="articles dated before DATE are the tuning part, the rest held out",
+    )
     ap.add_argument(
         "--llm",
         default="http://127.0.0.1:8765/v1",
@@ -193,10 +250,18 @@ def main(argv=None) -> int:
         "--cache",
         type=Path,
         default=None,
-        help="translations file (default: in the temp directory, named after the data file)",
+        help="translations file, one {id, lang, title, text} a line, for the article each "
+        "story has translated (the one with stance center, else its first by id; default: "
+        "in the temp directory, named after the data file)",
     )
     ap.add_argument("--sweep", action="store_true", help="grid over the cross-language settings")
-    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a ClusterParams field (repeatable)",
+    )
     args = ap.parse_args(argv)
     if not args.data.exists():
         print(f"cluster_languages: data not found at {args.data}", file=sys.stderr)
@@ -218,6 +283,9 @@ def main(argv=None) -> int:
     llm = None if args.llm == "none" else args.llm
     try:
         have = translate(rows, want, cache, llm, args.model)
+    except ValueError as exc:  # a bad line in the translations file
+        print(f"cluster_languages: {cache}: {exc}", file=sys.stderr)
+        return 2
     except Exception as exc:  # the server is down, or answered something unreadable
         print(
             f"cluster_languages: translating through {llm} failed ({exc}); start a server "
@@ -227,8 +295,18 @@ def main(argv=None) -> int:
         return 1
     translated = {i: have[i]["lang"] for i in want if i in have}  # id -> language
     if not translated:
-        print(f"cluster_languages: no translations in {cache} and none asked for", file=sys.stderr)
+        print(f"cluster_languages: {_none_picked(cache, have, want)}", file=sys.stderr)
         return 2
+    ignored = sorted(set(have) & {r["id"] for r in rows} - set(want))
+    if ignored:
+        many = len(ignored) != 1
+        print(
+            f"cluster_languages: warning: {len(ignored)} translation{'s' if many else ''} in "
+            f"{cache} {'are' if many else 'is'} not of the article its story has translated "
+            f"({PICK_RULE}), so not used: {_some(ignored)}",
+            file=sys.stderr,
+            flush=True,
+        )
     # only the stories with a translation, so both sets hold the same stories
     labels = {r["label"] for r in rows if r["id"] in translated}
     english = [r for r in rows if r["label"] in labels]
@@ -248,6 +326,10 @@ def main(argv=None) -> int:
     if problem:  # the split is taken over the stories with a translation
         print(f"cluster_languages: among them, {problem}", file=sys.stderr)
         return 2
+    cut = cq.straddling(english, args.split)
+    if cut:
+        sys.stdout.flush()
+        print(f"cluster_languages: {cut}", file=sys.stderr, flush=True)
     vecs = cq.vectors(english)
     vecs_mixed = cq.vectors(mixed)
     if args.sweep:

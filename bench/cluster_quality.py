@@ -1,4 +1,5 @@
-"""Measure story clustering (``newsloom.cluster.assign``) on the allsides-dev set.
+"""Measure story clustering (``newsloom.cluster.assign``) on labelled articles (by default
+allsides-dev's; your own with ``--data``, see docs/clustering.md).
 
     .venv/bin/python bench/cluster_quality.py                # through the CLI (import, cluster,
                                                              #   export stories), both modes
@@ -75,6 +76,7 @@ import argparse
 import hashlib
 import itertools
 import json
+import math
 import os
 import re
 import subprocess
@@ -149,18 +151,47 @@ def load(path: Path, split: str = SPLIT_DATE) -> list[dict]:
     the kind ``newsloom import`` would give it. ``label`` and ``date`` are required; a missing
     ``id`` is the line number, a missing ``url`` is made up from the id (``.invalid``, a name
     reserved for no real site), ``title``, ``text`` and ``source`` may be missing. Raises
-    ValueError naming the line of the first bad record."""
-    rows = []
+    ValueError naming the line of the first bad record, the ids that repeat (every article is
+    looked up by its id), or a file with no article at all."""
+    rows, lines = [], []
     with path.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if line.strip():
                 rows.append(_row(_json_object(line, lineno), lineno))
-    for r in rows:
+                lines.append(lineno)
+    if not rows:
+        raise ValueError("the file holds no articles")
+    repeated = repeated_ids([(r["id"], n) for r, n in zip(rows, lines, strict=True)])
+    if repeated:
+        raise ValueError(repeated)
+    for r, lineno in zip(rows, lines, strict=True):
         # the day as written (allsides-dev's dates are US Pacific time)
         day = datetime.fromisoformat(r["date"]).date().isoformat()
         r["_part"] = "tuning" if day < split else "held-out"
-        r["_kind"] = _kind(r)
+        try:
+            r["_kind"] = _kind(r)
+        except ValueError:
+            raise ValueError(f"line {lineno}: url {r['url']!r} is not an http(s) URL") from None
     return rows
+
+
+def repeated_ids(seen: list[tuple[str, int]]) -> str | None:
+    """What repeats among (id, line) pairs, naming each repeated id and its lines, or None."""
+    where: dict[str, list[int]] = defaultdict(list)
+    for id_, lineno in seen:
+        where[id_].append(lineno)
+    repeated = [(id_, lines) for id_, lines in where.items() if len(lines) > 1]
+    if not repeated:
+        return None
+
+    def on(lines: list[int]) -> str:
+        if len(set(lines)) == 1:
+            return f"repeats {len(lines)} times on line {lines[0]}"
+        return f"repeats on lines {', '.join(map(str, lines[:-1]))} and {lines[-1]}"
+
+    named = "; ".join(f"id {id_!r} {on(lines)}" for id_, lines in repeated[:5])
+    more = f"; and {len(repeated) - 5} more repeated ids" if len(repeated) > 5 else ""
+    return f"{named}{more} (each article needs an id of its own)"
 
 
 def _json_object(line: str, lineno: int) -> dict:
@@ -194,8 +225,11 @@ def load_undated(path: Path) -> list[dict]:
     """``summaries.jsonl``'s clusters (``{cluster_id, articles: [{id, title, text}]}``: no
     date, outlet or URL) as rows of the ``undated`` part, read as ``load`` reads an article,
     measured in the busy-day mode only (without dates there is nothing else to measure). Never
-    tuned on. Raises ValueError naming the line of the first bad cluster."""
-    rows = []
+    tuned on. Its ids are its own (its vectors are kept apart from ``--data``'s), but must not
+    repeat within it; an article without one is ``line-N-K`` (the K-th of line N's cluster).
+    Raises ValueError naming the line of the first bad cluster, the ids that repeat, or a file
+    with no cluster at all."""
+    rows, seen = [], []
     with path.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
@@ -204,12 +238,19 @@ def load_undated(path: Path) -> list[dict]:
             articles = cluster.get("articles")
             if cluster.get("cluster_id") in (None, "") or not isinstance(articles, list):
                 raise ValueError(f"line {lineno}: no cluster_id or no articles list")
-            for a in articles:
+            for k, a in enumerate(articles, 1):
                 if not isinstance(a, dict):
                     raise ValueError(f"line {lineno}: an article is not a JSON object")
+                a = {**a, "id": a.get("id") or f"line-{lineno}-{k}"}
                 row = _row({**a, "date": BUSY_DATE, "label": cluster["cluster_id"]}, lineno)
                 row["_part"], row["_kind"] = UNDATED, _kind(row)
                 rows.append(row)
+                seen.append((row["id"], lineno))
+    if not rows:
+        raise ValueError("the file holds no clusters")
+    repeated = repeated_ids(seen)
+    if repeated:
+        raise ValueError(repeated)
     return rows
 
 
@@ -232,9 +273,60 @@ def parts_problem(rows: list[dict], split: str) -> str | None:
     )
 
 
+def straddling(rows: list[dict], split: str) -> str | None:
+    """A warning about the labels with articles on both sides of the split (each part measures
+    its share of such a story as a story of its own), or None."""
+    parts: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        parts[r["label"]].add(r["_part"])
+    cut = sorted(label for label, seen in parts.items() if len(seen) > 1)
+    if not cut:
+        return None
+    named = ", ".join(repr(label) for label in cut[:5]) + (", ..." if len(cut) > 5 else "")
+    return (
+        f"warning: {len(cut)} label{'s' if len(cut) != 1 else ''} ({named}) "
+        f"{'have' if len(cut) != 1 else 'has'} articles on both sides of --split {split}: "
+        "the tuning and held-out parts each measure their share as a story of its own "
+        "(the 'all' rows keep it whole)"
+    )
+
+
+#: ``ClusterParams`` fields that must be above 0 (a window, a fading distance, counts of
+#: members or neighbours: at 0 ``recent_members`` would mean every member); the other whole
+#: numbers and the weights (``w_*``, ``idf_power``) must not be below 0, a share lies between
+#: 0 and 1, and every number must be finite.
+POSITIVE = {
+    "window_hours",
+    "days_hours",
+    "background_k",
+    "background_members",
+    "neighbours",
+    "recent_members",
+}
+NON_NEGATIVE = {"idf_power"}
+SHARES = {"average_share"}
+
+
+def _fits(name: str, value) -> str | None:
+    """What a ``--set`` value must be when it does not fit ``name`` (see ``POSITIVE``), or
+    None."""
+    if isinstance(value, bool):
+        return None
+    if not math.isfinite(value):
+        return "a finite number"
+    if name in POSITIVE and value <= 0:
+        return "a number above 0" if isinstance(value, float) else "a whole number above 0"
+    if name in SHARES and not 0 <= value <= 1:
+        return "a number from 0 to 1"
+    if (name in NON_NEGATIVE or name.startswith("w_") or isinstance(value, int)) and value < 0:
+        return "a whole number of 0 or more" if isinstance(value, int) else "a number of 0 or more"
+    return None
+
+
 def with_settings(sets: list[str]) -> ClusterParams:
     """The ``ClusterParams`` defaults with each ``--set NAME=VALUE`` applied, or ValueError
-    naming the one that is not a field with a value of its type."""
+    naming the one that is not a field with a value of its type, or whose value does not fit
+    (``_fits``: nan, a negative window, no recent members)."""
     params = ClusterParams()
     names = {f.name for f in fields(ClusterParams)}
     for kv in sets:
@@ -248,6 +340,9 @@ def with_settings(sets: list[str]) -> ClusterParams:
         except (KeyError, ValueError):
             want = {bool: "true or false", int: "a whole number"}.get(kind, "a number")
             raise ValueError(f"--set {name} wants {want}, not {value!r}") from None
+        want = _fits(name, typed)
+        if want:
+            raise ValueError(f"--set {name} wants {want}, not {value!r}")
         params = replace(params, **{name: typed})
     return params
 
@@ -406,12 +501,18 @@ def items(recs: list[dict], vecs: dict[str, np.ndarray]) -> list[Item]:
     ]
 
 
-def run_direct(recs: list[dict], vecs, params: ClusterParams) -> list[int]:
+def run_direct(
+    recs: list[dict], vecs, params: ClusterParams, reasons: dict[str, str] | None = None
+) -> list[int]:
+    """Each article's story, StoryAssigner in memory; ``reasons``, when given, gets each
+    decision's reason by article id."""
     assigner = StoryAssigner(params)
     story = {}
     for it in items(recs, vecs):
         d = assigner.add(it)
         story[it.id] = d.story
+        if reasons is not None:
+            reasons[recs[it.id - 1]["id"]] = d.reason
         for absorbed, survivor in d.merged:
             for k, v in story.items():
                 if v == absorbed:
@@ -419,8 +520,21 @@ def run_direct(recs: list[dict], vecs, params: ClusterParams) -> list[int]:
     return [story[i + 1] for i in range(len(recs))]
 
 
-def run_cli(recs: list[dict], embedder: str = "use") -> list[str | None]:
-    """import -> cluster -> export stories through the ``newsloom`` command."""
+#: A rejection in ``newsloom import``'s log (text format), where it names the line.
+REJECTED = re.compile(r"where=articles\.jsonl:(\d+) reason=(.+?)\s*$")
+
+
+def run_cli(
+    recs: list[dict],
+    embedder: str = "use",
+    window_hours: float = ClusterParams.window_hours,
+    reasons: dict[str, str] | None = None,
+    lost: dict[str, str] | None = None,
+) -> list[str | None]:
+    """import -> cluster -> export stories through the ``newsloom`` command, with the window
+    given as ``NEWSLOOM_CLUSTER_WINDOW_HOURS`` (the one ``ClusterParams`` field the CLI
+    takes). ``reasons``, when given, gets the export's reason by article id; ``lost`` gets
+    why each article missing from the export is (it is counted as a story of its own)."""
     exe = Path(sys.executable).parent / "newsloom"  # the CLI of the venv running this script
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "newsloom.cli"]
     with tempfile.TemporaryDirectory() as tmp:
@@ -429,11 +543,18 @@ def run_cli(recs: list[dict], embedder: str = "use") -> list[str | None]:
             for r in recs:
                 fh.write(json.dumps({k: v for k, v in r.items() if k != "_label"}) + "\n")
         data = ["--data-dir", str(Path(tmp) / "data")]
-        env = {**os.environ, "NEWSLOOM_EMBEDDER": embedder}
+        env = {
+            **os.environ,
+            "NEWSLOOM_EMBEDDER": embedder,
+            "NEWSLOOM_CLUSTER_WINDOW_HOURS": str(window_hours),
+        }
+        logged = ""
         for args in (["import", str(path)], ["cluster"]):
             done = subprocess.run(cmd + data + args, capture_output=True, text=True, env=env)
             if done.returncode != 0:
                 raise RuntimeError(f"newsloom {args[0]} failed: {done.stderr.strip()[-2000:]}")
+            if args[0] == "import":
+                logged = done.stderr
         done = subprocess.run(
             cmd + data + ["export", "stories", "--format", "jsonl"], capture_output=True, text=True
         )
@@ -445,8 +566,46 @@ def run_cli(recs: list[dict], embedder: str = "use") -> list[str | None]:
             st = json.loads(line)
             for art in st.get("articles", []):
                 story_of[str(art.get("id"))] = str(st["id"])
+                if reasons is not None and art.get("reason"):
+                    reasons[str(art.get("id"))] = str(art["reason"])
+    missing = _why_lost(recs, story_of, logged)
+    if lost is not None:
+        lost.update(missing)
+    if reasons is not None:
+        for id_, why in missing.items():
+            reasons[id_] = f"not stored by newsloom import ({why}): a story of its own"
     # an article missing from the export is its own story (counted against recall)
     return [story_of.get(r["id"], f"missing:{r['id']}") for r in recs]
+
+
+def _why_lost(recs: list[dict], story_of: dict[str, str], logged: str) -> dict[str, str]:
+    """Why each article of ``recs`` missing from the export is: stored once with an earlier
+    line of the same URL, or rejected by ``newsloom import`` (its logged reason, when it logs
+    one)."""
+    rejected = {}
+    for line in logged.splitlines():
+        m = REJECTED.search(line)
+        if m:
+            rejected[int(m[1])] = m[2]
+    first: dict[str, str] = {}  # canonical URL -> id of its first line
+    out = {}
+    for lineno, r in enumerate(recs, 1):
+        try:
+            url = canonical_url(r["url"])
+        except ValueError:  # newsloom import rejects it
+            url = r["url"]
+        first.setdefault(url, r["id"])
+        if r["id"] in story_of:
+            continue
+        if first[url] != r["id"]:
+            out[r["id"]] = f"same URL as {first[url]}, stored once"
+        elif lineno in rejected:
+            out[r["id"]] = f"rejected: {rejected[lineno]}"
+        elif not r["title"].strip() and not r["text"].strip():
+            out[r["id"]] = "rejected: no title and no text"
+        else:
+            out[r["id"]] = "not in the export (rejected by newsloom import)"
+    return out
 
 
 # --- baselines -----------------------------------------------------------------------------------
@@ -495,7 +654,23 @@ def fmt(m: dict) -> str:
     return f"P={m['P']:.3f} R={m['R']:.3f} F1={m['F1']:.3f} ARI={m['ARI']:.3f}"
 
 
-def show_errors(recs: list[dict], pred: list, n: int, mode: str) -> None:
+def _article(r: dict) -> str:
+    """An article in an error listing: its id, then its title (else the start of its text)."""
+    shown = r["title"] or (f"(no title) {r['text']}" if r["text"] else "(no title, no text)")
+    return f"{r['id']}: {shown[:90]}"
+
+
+def show_errors(
+    recs: list[dict], pred: list, n: int, mode: str, reasons: dict[str, str] | None = None
+) -> None:
+    """The ``n`` worst merges and splits, each article by id and title, with the reason
+    newsloom gave it (``reasons``, by id) where there is one."""
+    reasons = reasons or {}
+
+    def why(i: int, indent: int) -> None:
+        if recs[i]["id"] in reasons:
+            print(f"{'':>{indent}}{reasons[recs[i]['id']]}")
+
     gold = [r["_label"] for r in recs]
     clusters: dict = defaultdict(list)
     for i, p in enumerate(pred):
@@ -510,7 +685,8 @@ def show_errors(recs: list[dict], pred: list, n: int, mode: str) -> None:
     for wrong, size, _p, members in merges[:n]:
         print(f"  {size} articles, {wrong} not of the majority story:")
         for i in sorted(members, key=lambda i: gold[i]):
-            print(f"    {gold[i][-8:]:>8} {recs[i]['published'][:10]} {recs[i]['title'][:90]}")
+            print(f"    {gold[i][-8:]:>8} {recs[i]['published'][:10]} {_article(recs[i])}")
+            why(i, 24)
     labels: dict = defaultdict(list)
     for i, g in enumerate(gold):
         labels[g].append(i)
@@ -524,7 +700,8 @@ def show_errors(recs: list[dict], pred: list, n: int, mode: str) -> None:
     for parts, g, members in splits[:n]:
         print(f"  {g}: {parts} predicted stories")
         for i in members:
-            print(f"    -> {str(pred[i])[-8:]:>8} {recs[i]['title'][:90]}")
+            print(f"    -> {str(pred[i])[-8:]:>8} {_article(recs[i])}")
+            why(i, 16)
 
 
 def evaluate(rows, params: ClusterParams, vecs, parts=PARTS, modes=MODES) -> dict:
@@ -599,13 +776,15 @@ def sweep(rows, vecs, base: ClusterParams, jobs: int, modes=MODES) -> ClusterPar
     return best
 
 
-def baselines(rows, vecs, undated: list[dict] | None = None) -> None:
+def baselines(rows, vecs, undated: list[dict] | None = None, undated_vecs=None) -> None:
+    """Both baselines at the setting the rule chooses on the tuning part; ``undated`` (with
+    its own vectors, ``undated_vecs``: its ids are not ``rows``') measured on the busy day."""
     grids = {
         "tfidf+agglomerative": [round(0.5 + 0.025 * i, 3) for i in range(19)],
         "use-threshold": [round(0.4 + 0.025 * i, 3) for i in range(19)],
     }
 
-    def run(name, recs, mode, t):
+    def run(name, recs, mode, t, vecs=vecs):
         if name == "tfidf+agglomerative":
             return tfidf_agglomerative(recs, t, mode)
         return use_threshold(recs, vecs, t, mode)
@@ -628,7 +807,7 @@ def baselines(rows, vecs, undated: list[dict] | None = None) -> None:
                 print(f"  {part:>8} {mode:>6}: {fmt(m)}")
         if undated:
             recs = records(undated, "busy")
-            m = metrics(run(name, recs, "busy", t), [r["_label"] for r in recs])
+            m = metrics(run(name, recs, "busy", t, undated_vecs), [r["_label"] for r in recs])
             print(f"  {UNDATED:>8} {'busy':>6}: {fmt(m)}")
 
 
@@ -681,9 +860,36 @@ def ceiling(rows, vecs, params: ClusterParams) -> None:
             print(f"  {part:>8} {mode:>5}: {fmt(metrics(ceiling_labels(scores, link, t), gold))}")
 
 
+#: The ``ClusterParams`` fields ``--set`` can give without ``--direct`` (newsloom's settings
+#: take them: ``cluster_window_hours``).
+CLI_SETS = ("window_hours",)
+
+
+def _lost_warning(what: str, lost: dict[str, str]) -> str:
+    """The articles of ``what`` (``--data`` or ``--undated``) that ``newsloom import`` did not
+    store as articles of their own, each counted as a story of its own, and why."""
+    shown = "; ".join(f"{id_} ({why})" for id_, why in sorted(lost.items())[:10])
+    more = f"; and {len(lost) - 10} more" if len(lost) > 10 else ""
+    n = len(lost)
+    return (
+        f"warning: {n} article{'s' if n != 1 else ''} of {what} "
+        f"{'were' if n != 1 else 'was'} not stored as an article of {'their' if n != 1 else 'its'} "
+        f"own by newsloom import, so each counts as a story of its own (in the parts and modes "
+        f"where it was left out): {shown}{more}"
+    )
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        metavar="PATH",
+        help="labelled articles, one JSON object a line with a label and a date and an id of "
+        "its own (docs/clustering.md, 'Measuring it on your own data'; default: allsides-dev's "
+        "articles.jsonl)",
+    )
     ap.add_argument(
         "--split",
         default=SPLIT_DATE,
@@ -700,14 +906,30 @@ def main(argv=None) -> int:
     )
     ap.add_argument("--direct", action="store_true", help="run StoryAssigner in memory")
     ap.add_argument("--sweep", action="store_true", help="grid-search thresholds (with --direct)")
-    ap.add_argument("--errors", type=int, default=0, help="print the N worst merges and splits")
-    ap.add_argument("--no-baselines", action="store_true")
+    ap.add_argument(
+        "--errors",
+        type=int,
+        default=0,
+        metavar="N",
+        help="print the N worst merges and splits (each article's id, title and reason)",
+    )
+    ap.add_argument(
+        "--no-baselines",
+        action="store_true",
+        help="skip the two baselines (TF-IDF + agglomerative, USE threshold)",
+    )
     ap.add_argument(
         "--ceiling",
         action="store_true",
         help="also cluster offline over newsloom's pair score (what the online order costs)",
     )
-    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="processes for --sweep (default: one a CPU)",
+    )
     ap.add_argument(
         "--select",
         default=",".join(MODES),
@@ -721,7 +943,12 @@ def main(argv=None) -> int:
         help="embedder for newsloom and the USE-threshold baseline, as NEWSLOOM_EMBEDDER takes it",
     )
     ap.add_argument(
-        "--set", action="append", default=[], metavar="NAME=VALUE", help="override a parameter"
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a ClusterParams field (repeatable; without --direct only window_hours, "
+        "which the CLI takes as NEWSLOOM_CLUSTER_WINDOW_HOURS)",
     )
     args = ap.parse_args(argv)
     for flag in ("sweep", "ceiling"):
@@ -745,6 +972,16 @@ def main(argv=None) -> int:
     except ValueError as exc:
         print(f"cluster_quality: {exc}", file=sys.stderr)
         return 2
+    if not args.direct:
+        # newsloom's CLI reads one ClusterParams field from its settings: the window
+        other = [n for n in (kv.partition("=")[0].strip() for kv in args.set) if n not in CLI_SETS]
+        if other:
+            print(
+                f"cluster_quality: --set {other[0]} needs --direct (through the CLI only "
+                f"{', '.join(CLI_SETS)} can be set, as NEWSLOOM_CLUSTER_WINDOW_HOURS)",
+                file=sys.stderr,
+            )
+            return 2
     try:
         rows = load(args.data, args.split)
     except ValueError as exc:
@@ -778,45 +1015,64 @@ def main(argv=None) -> int:
             f"undated ({args.undated.name}, held out, busy day only): {len(undated)} articles / "
             f"{len({r['label'] for r in undated})} stories"
         )
+    cut = straddling(rows, args.split)
+    if cut:
+        sys.stdout.flush()
+        print(f"cluster_quality: {cut}", file=sys.stderr, flush=True)
     need_vectors = args.direct or not args.no_baselines
     vecs = vectors(rows, args.embedder) if need_vectors else {}
-    if undated and need_vectors:
-        vecs.update(vectors(undated, args.embedder))
+    # the undated set's ids are its own: its vectors are kept apart from --data's
+    undated_vecs = vectors(undated, args.embedder) if undated and need_vectors else {}
     if args.sweep:
         params = sweep(rows, vecs, params, args.jobs, select)
     changed = {k: v for k, v in asdict(params).items() if v != getattr(ClusterParams(), k)}
     how = "direct" if args.direct else "CLI"
     print(f"\nnewsloom ({how}), ClusterParams defaults" + (f" except {changed}" if changed else ""))
     preds = {}
+    lost: dict[str, str] = {}  # CLI mode: articles missing from the export, and why
+    lost_undated: dict[str, str] = {}
     for part in PARTS:
         for mode in ALL_MODES:
             recs = records(part_rows(rows, part), mode)
+            reasons: dict[str, str] = {}
             if args.direct:
-                pred = run_direct(recs, vecs, params)
+                pred = run_direct(recs, vecs, params, reasons)
             else:
                 try:
-                    pred = run_cli(recs, args.embedder)
+                    pred = run_cli(recs, args.embedder, params.window_hours, reasons, lost)
                 except RuntimeError as exc:
                     print(f"cluster_quality: {exc}", file=sys.stderr)
                     return 1
-            preds[(part, mode)] = (recs, pred)
-            print(f"  {part:>8} {mode:>6}: {fmt(metrics(pred, [r['_label'] for r in recs]))}")
+            preds[(part, mode)] = (recs, pred, reasons)
+            print(
+                f"  {part:>8} {mode:>6}: {fmt(metrics(pred, [r['_label'] for r in recs]))}",
+                flush=True,
+            )
     if undated:
         recs = records(undated, "busy")
         try:
-            pred = run_direct(recs, vecs, params) if args.direct else run_cli(recs, args.embedder)
+            if args.direct:
+                pred = run_direct(recs, undated_vecs, params)
+            else:
+                pred = run_cli(recs, args.embedder, params.window_hours, lost=lost_undated)
         except RuntimeError as exc:
             print(f"cluster_quality: {exc}", file=sys.stderr)
             return 1
-        print(f"  {UNDATED:>8} {'busy':>6}: {fmt(metrics(pred, [r['_label'] for r in recs]))}")
+        print(
+            f"  {UNDATED:>8} {'busy':>6}: {fmt(metrics(pred, [r['_label'] for r in recs]))}",
+            flush=True,
+        )
+    for what, missing in (("--data", lost), ("--undated", lost_undated)):
+        if missing:
+            print(f"cluster_quality: {_lost_warning(what, missing)}", file=sys.stderr, flush=True)
     if not args.no_baselines:
-        baselines(rows, vecs, undated)
+        baselines(rows, vecs, undated, undated_vecs)
     if args.ceiling:
         ceiling(rows, vecs, params)
     if args.errors:
         for mode in MODES:
-            recs, pred = preds[("all", mode)]
-            show_errors(recs, pred, args.errors, mode)
+            recs, pred, reasons = preds[("all", mode)]
+            show_errors(recs, pred, args.errors, mode, reasons)
     return 0
 
 

@@ -133,15 +133,29 @@ def test_a_second_held_out_set_without_dates_is_measured_on_the_busy_day(
         (["--set", "w_lexx=1"], "--set wants NAME=VALUE with NAME a ClusterParams field, not"),
         (["--set", "days_words=80.5"], "--set days_words wants a whole number, not '80.5'"),
         (["--set", "days_in_background=maybe"], "wants true or false, not 'maybe'"),
+        # values of the right type that do not fit the field
+        (["--set", "join_threshold=nan"], "--set join_threshold wants a finite number, not 'nan'"),
+        (["--set", "w_lex=inf"], "--set w_lex wants a finite number, not 'inf'"),
+        (["--set", "window_hours=-5"], "--set window_hours wants a number above 0, not '-5'"),
+        (["--set", "recent_members=0"], "recent_members wants a whole number above 0, not '0'"),
+        (["--set", "days_words=-1"], "days_words wants a whole number of 0 or more, not '-1'"),
+        (["--set", "w_time=-0.5"], "--set w_time wants a number of 0 or more, not '-0.5'"),
+        (["--set", "average_share=1.5"], "average_share wants a number from 0 to 1, not '1.5'"),
+        # the CLI takes only the window from its settings: any other setting needs --direct
+        (["--set", "join_threshold=5"], "--set join_threshold needs --direct"),
+        (["--data", "{empty}"], "holds no articles"),
     ],
 )
 def test_bad_arguments_get_a_clear_error(tmp_path, labelled, args, message):
+    (tmp_path / "empty.jsonl").write_text("\n", encoding="utf-8")
     args = [a.replace("{missing}", str(tmp_path / "nope.jsonl")) for a in args]
+    args = [a.replace("{empty}", str(tmp_path / "empty.jsonl")) for a in args]
     if "--data" not in args:
         args = ["--data", str(labelled), *args]
     done = bench(tmp_path, *args)
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert message in done.stderr
+    assert "Traceback" not in done.stderr and "newsloom (" not in done.stdout  # nothing measured
 
 
 def test_settings_are_given_by_name_and_typed(tmp_path, labelled):
@@ -213,3 +227,116 @@ def test_own_data_with_fewer_fields_is_measured_and_bad_lines_named(tmp_path):
         done = bench(tmp_path, "--data", str(broken), "--direct", "--no-baselines")
         assert done.returncode == 2 and message in done.stderr, (bad, done.stderr)
         assert "Traceback" not in done.stderr
+
+
+def test_repeated_ids_are_named_and_the_undated_set_keeps_its_own(tmp_path, labelled):
+    """Vectors are looked up by id: an id that repeats in ``--data`` is named with its lines
+    and nothing is measured; ``--undated`` may reuse ``--data``'s ids (its vectors are its
+    own), but not its own."""
+    rows = [json.loads(x) for x in labelled.read_text(encoding="utf-8").splitlines()]
+    twice = tmp_path / "twice.jsonl"
+    rows_twice = [rows[0], {**rows[5], "id": rows[0]["id"]}, *rows[1:5]]
+    twice.write_text("".join(json.dumps(r) + "\n" for r in rows_twice), encoding="utf-8")
+    done = bench(tmp_path, "--data", str(twice), "--split", "2026-11-20", "--direct")
+    assert done.returncode == 2 and "newsloom (" not in done.stdout
+    assert "id 'a1' repeats on lines 1 and 2 (each article needs an id of its own)" in done.stderr
+
+    # undated clusters under --data's ids, each id now on another event's text
+    by_event: dict[str, list[dict]] = {}
+    for i, a in enumerate(ARTICLES):
+        other = ARTICLES[(i + 3) % len(ARTICLES)]
+        by_event.setdefault(other["story"], []).append(
+            {"id": a["id"], "title": other["title"], "text": other["text"]}
+        )
+    clusters = tmp_path / "clusters.jsonl"
+    with clusters.open("w", encoding="utf-8") as fh:
+        for story, arts in sorted(by_event.items()):
+            fh.write(json.dumps({"cluster_id": f"event-{story}", "articles": arts}) + "\n")
+    run = ["--data", str(labelled), "--split", "2026-11-20", "--direct", "--no-baselines"]
+    done = bench(tmp_path, *run, "--undated", str(clusters))
+    assert done.returncode == 0, done.stderr
+    got = figures(done.stdout)
+    assert len(got) == 9 and all(rows == [(1.0, 1.0, 1.0)] for rows in got.values())
+    assert re.search(r"undated\s+busy: P=1.000 R=1.000 F1=1.000", done.stdout), done.stdout
+
+    twice_in_undated = [
+        {"cluster_id": "x", "articles": [{"id": "u1", "title": "t"}, {"id": "u2", "title": "t"}]},
+        {"cluster_id": "y", "articles": [{"id": "u1", "title": "s"}]},
+    ]
+    clusters.write_text("".join(json.dumps(c) + "\n" for c in twice_in_undated))
+    done = bench(tmp_path, *run, "--undated", str(clusters))
+    assert done.returncode == 2 and "id 'u1' repeats on lines 1 and 2" in done.stderr
+
+
+def test_a_story_cut_by_the_split_is_named_in_a_warning(tmp_path, labelled):
+    rows = [json.loads(x) for x in labelled.read_text(encoding="utf-8").splitlines()]
+    moved = next(r for r in rows if r["label"] == "D")
+    moved["date"] = moved["date"].replace("2026-11-20", "2026-11-19")
+    labelled.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    run = ["--data", str(labelled), "--split", "2026-11-20", "--direct", "--no-baselines"]
+    done = bench(tmp_path, *run)
+    assert done.returncode == 0, done.stderr
+    assert (
+        "warning: 1 label ('D') has articles on both sides of --split 2026-11-20" in done.stderr
+    ), done.stderr
+
+
+def _cq():
+    sys.path.insert(0, str(BENCH.parent))
+    import cluster_quality as cq
+
+    return cq
+
+
+def test_errors_name_each_article_by_id_with_its_reason(capsys):
+    cq = _cq()
+
+    def rec(id_, title, text, label):
+        return {"id": id_, "title": title, "text": text, "_label": label,
+                "published": "2026-11-19T09:00:00+00:00"}  # fmt: skip
+
+    recs = [
+        rec("a1", "Barrier approved", "x", "A"),
+        rec("a2", "", "The barrier across the Elde was approved.", "A"),
+        rec("b1", "Wall rejected", "y", "B"),
+        rec("a3", "", "", "A"),
+    ]
+    reasons = {"a1": "new: no live neighbour", "a2": "joined: vec=0.9", "b1": "joined: vec=0.7"}
+    cq.show_errors(recs, [1, 2, 1, 3], 5, "dates", reasons)
+    out = capsys.readouterr().out
+    assert "A 2026-11-19 a1: Barrier approved\n" in out
+    assert "B 2026-11-19 b1: Wall rejected\n" in out and "joined: vec=0.7" in out
+    assert "a2: (no title) The barrier across the Elde was approved." in out
+    assert "a3: (no title, no text)" in out
+    assert not re.search(r"-> +\d+ *\n", out)  # no blank article lines
+
+
+def test_articles_the_cli_does_not_store_are_named_with_why():
+    """CLI mode: an article ``newsloom import`` rejects, or stores once with an earlier line
+    of the same URL, is missing from the export (counted as a story of its own): say which
+    and why."""
+    cq = _cq()
+
+    def rec(id_, url, title="t", text="x"):
+        return {"id": id_, "url": url, "title": title, "text": text}
+
+    recs = [
+        rec("a1", "https://a.example/x"),
+        rec("a2", "https://a.example/x?utm_source=feed"),
+        rec("a3", "https://a.example/y", title="", text=""),
+        rec("a4", "not a url"),
+        rec("a5", "https://a.example/z"),
+    ]
+    logged = (
+        "WARNING newsloom.pipeline: import record rejected where=articles.jsonl:3 reason=oops\n"
+    )
+    lost = cq._why_lost(recs, {"a1": "s1", "a5": "s2"}, logged)
+    assert lost == {
+        "a2": "same URL as a1, stored once",
+        "a3": "rejected: oops",
+        "a4": "not in the export (rejected by newsloom import)",
+    }
+    assert cq._why_lost(recs[2:3], {}, "")["a3"] == "rejected: no title and no text"
+    warning = cq._lost_warning("--data", lost)
+    assert warning.startswith("warning: 3 articles of --data were not stored")
+    assert "a2 (same URL as a1, stored once); a3 (rejected: oops)" in warning

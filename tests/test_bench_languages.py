@@ -192,6 +192,46 @@ def test_missing_translations_and_a_dead_server_get_a_clear_message(tmp_path, la
     assert rows(done.stdout)[("all", "busy")][2]["own"] == 3
 
 
+def test_a_cache_of_other_articles_or_with_a_bad_line_is_named(tmp_path, labelled):
+    """Only each story's picked article (the center outlet's, else the first by id) is looked
+    up in the cache: translations of the others are named, and so is a line that is not a
+    translation."""
+    run = ["--data", str(labelled), "--split", "2026-11-20", "--llm", "none"]
+    others = tmp_path / "others.jsonl"
+    with others.open("w", encoding="utf-8") as fh:
+        for i, t in zip(("a2", "b2", "c2"), TRANSLATIONS.values(), strict=False):
+            fh.write(json.dumps({"id": i, **t}, ensure_ascii=False) + "\n")
+    done = bench(tmp_path, *run, "--cache", str(others))
+    assert done.returncode == 2, done.stdout
+    assert f"{others} holds 3 translations, none of an article this script translates" in (
+        done.stderr
+    ), done.stderr
+    assert "else the first by id); it looked for a1, b1, c1, d1, e1" in done.stderr
+
+    # a translation of another article beside the picked ones: measured, and named
+    with others.open("a", encoding="utf-8") as fh:
+        for i, t in TRANSLATIONS.items():
+            fh.write(json.dumps({"id": i, **t}, ensure_ascii=False) + "\n")
+    done = bench(tmp_path, *run, "--cache", str(others))
+    assert done.returncode == 0, done.stderr
+    assert "warning: 3 translations in" in done.stderr and "so not used: a2, b2, c2" in (
+        done.stderr
+    )
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        json.dumps({"id": "a1", **TRANSLATIONS["a1"]}) + '\n{"id": "b1", "lang": "es"\n'
+        + json.dumps({"id": "c1", "lang": "de"}) + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    done = bench(tmp_path, *run, "--cache", str(bad))
+    assert done.returncode == 2 and f"{bad}: line 2: not JSON" in done.stderr, done.stderr
+    assert "translating through" not in done.stderr and "Traceback" not in done.stderr
+    bad.write_text(json.dumps({"id": "c1", "lang": "de"}) + "\n", encoding="utf-8")
+    done = bench(tmp_path, *run, "--cache", str(bad))
+    assert done.returncode == 2 and f"{bad}: line 1: no title or text" in done.stderr
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -199,6 +239,7 @@ def test_missing_translations_and_a_dead_server_get_a_clear_message(tmp_path, la
         (["--set", "cross_floor"], "--set wants NAME=VALUE with NAME a ClusterParams field"),
         (["--set", "cross_flor=0.5"], "not 'cross_flor=0.5'"),
         (["--set", "cross_floor=high"], "--set cross_floor wants a number, not 'high'"),
+        (["--set", "cross_floor=nan"], "--set cross_floor wants a finite number, not 'nan'"),
     ],
 )
 def test_bad_arguments_get_a_clear_error(tmp_path, labelled, args, message):
