@@ -343,6 +343,11 @@ def test_import_warns_about_repeated_ids_unknown_kinds_and_future_dates(db_setti
     )
     more = run_cli(db_settings, "import", str(tmp_path / "more.jsonl")).output
     assert "id already given to another article (both kept): 1 (more.jsonl:1)" in more
+    # a stored URL under another id: already stored, and the id it keeps is said
+    write_jsonl(tmp_path / "renamed.jsonl", [dict(rows[0], id="y-1"), dict(rows[5], id="y-6")])
+    renamed = run_cli(db_settings, "import", str(tmp_path / "renamed.jsonl")).output
+    assert "already stored 2" in renamed
+    assert "URL already stored under another id (that id is kept): 1 (renamed.jsonl:1)" in renamed
 
 
 def test_a_line_that_is_not_utf8_says_so(db_settings, tmp_path):

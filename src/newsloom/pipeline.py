@@ -737,6 +737,8 @@ NO_TEXT_IN_HTML = "no article text in html"
 #: The warning for an ``id`` that an article stored earlier (this import or before) already
 #: has, on another URL: both are kept, and both exports give the id.
 REPEATED_ID = "id already given to another article (both kept)"
+#: The warning for a line whose URL is stored under another id: the stored one is kept.
+OTHER_ID = "URL already stored under another id (that id is kept)"
 
 
 def import_file(
@@ -776,6 +778,10 @@ def import_file(
                     reject(rec.where, outcome.reason or "unknown", url=rec.url)
                     continue
                 tally.add(outcome, rec.where)
+                if outcome.status == "known" and art.external_id is not None:
+                    stored = store_articles.article_by_url(conn, art.url)
+                    if stored is not None and stored.external_id not in (None, art.external_id):
+                        warn(rec.where, OTHER_ID, id=art.external_id, stored_id=stored.external_id)
                 for warning in outcome.warnings:
                     warn(rec.where, warning, url=art.url)
                 if outcome.status in ("new", "duplicate") and art.external_id is not None:
