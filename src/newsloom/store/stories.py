@@ -272,16 +272,18 @@ def sweep(conn: Connection) -> int:
         .scalars()
         .all()
     )
-    for story_id in sorted(empty):
-        heir = conn.execute(
-            select(articles.c.story_id)
-            .where(articles.c.prior_story_id == story_id, articles.c.story_id.is_not(None))
-            .group_by(articles.c.story_id)
-            .order_by(func.count().desc(), articles.c.story_id)
-            .limit(1)
-        ).scalar()
-        if heir is not None:
-            merge(conn, story_id, heir)
+    if empty:
+        # where each emptied story's articles went (one pass over the articles a reset took)
+        went: dict[int, list[tuple[int, int]]] = {}
+        for prior, now, n in conn.execute(
+            select(articles.c.prior_story_id, articles.c.story_id, func.count())
+            .where(articles.c.prior_story_id.is_not(None), articles.c.story_id.is_not(None))
+            .group_by(articles.c.prior_story_id, articles.c.story_id)
+        ):
+            went.setdefault(prior, []).append((-n, now))
+        for story_id in sorted(empty):
+            if story_id in went:
+                merge(conn, story_id, min(went[story_id])[1])  # most articles, then oldest row
     conn.execute(
         update(articles).where(articles.c.prior_story_id.is_not(None)).values(prior_story_id=None)
     )
