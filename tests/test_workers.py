@@ -162,3 +162,47 @@ def test_run_with_workers_stops_at_once_on_a_second_signal(tmp_path, pg_url):
             out, _ = stop(proc, signal.SIGTERM, timeout=90)
         assert proc.returncode == 0 and "Traceback" not in out, out
     check_final_state(pg_url, site)
+
+
+def test_a_dead_workers_job_already_queued_again_does_not_stall_the_queue(db_settings, pg_url):
+    """A worker killed while it clusters leaves its `cluster` job `doing`; meanwhile a tick
+    has queued the next `cluster` (one waiting job per queueing lock). Taking the dead job
+    back must not fail on that lock (it did, every tick, for good: nothing was clustered
+    again): the queued job does the work and the dead one is closed."""
+    import asyncio
+
+    from sqlalchemy import text
+
+    from newsloom.store.db import open_store, transaction
+    from newsloom.worker import build_app, ensure_queue_schema
+
+    engine = open_store(db_settings)
+    ensure_queue_schema(engine)
+    app = build_app(db_settings, engine)
+    cluster = app.tasks["newsloom.cluster"].configure(lock="cluster", queueing_lock="cluster")
+
+    async def scenario() -> None:
+        async with app.open_async():
+            dead = await cluster.defer_async()
+            with transaction(engine) as conn:  # a worker took it, then stopped beating
+                worker = conn.execute(text("SELECT procrastinate_register_worker_v1()")).scalar()
+                conn.execute(text("SELECT procrastinate_fetch_job_v2(NULL, :w)"), {"w": worker})
+                conn.execute(
+                    text(
+                        "UPDATE procrastinate_workers SET last_heartbeat = now() - interval "
+                        "'1 hour' WHERE id = :w"
+                    ),
+                    {"w": worker},
+                )
+            queued = await cluster.defer_async()  # the tick's next cluster job, waiting
+            await app.tasks["newsloom.tick"](timestamp=0)  # it takes the dead job back
+            with engine.connect() as conn:
+                status = dict(
+                    conn.execute(text("SELECT id, status FROM procrastinate_jobs")).all()
+                )
+            assert status[dead] == "failed" and status[queued] == "todo", status
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        engine.dispose()

@@ -142,7 +142,8 @@ class WorkerState:
 def build_app(settings: Settings, engine: Engine | None = None):
     """The procrastinate app with newsloom's tasks bound to these settings."""
     import procrastinate
-    from procrastinate.exceptions import AlreadyEnqueued
+    from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
+    from procrastinate.jobs import Status
 
     from . import pipeline
     from .web.publish import publish_story
@@ -190,8 +191,26 @@ def build_app(settings: Settings, engine: Engine | None = None):
         for job in await app.job_manager.get_stalled_jobs(
             seconds_since_heartbeat=STALLED_AFTER_SECONDS
         ):
-            log.warning("retrying job of a stalled worker job_id=%s task=%s", job.id, job.task_name)
+            await take_back(job)
+
+    async def take_back(job) -> None:
+        """Queue a dead worker's job again; where the same job (its queueing lock) is queued
+        already (a tick deferred the next ``cluster`` while the dead one ran), that one does
+        the work, and the dead one is closed as failed so that its lock is let go."""
+        try:
             await app.job_manager.retry_job(job)
+            log.warning("retrying job of a stalled worker job_id=%s task=%s", job.id, job.task_name)
+        except UniqueViolation:
+            await app.job_manager.finish_job_by_id_async(
+                job.id, status=Status.FAILED, delete_job=False
+            )
+            log.warning(
+                "job of a stalled worker closed, the same job is queued job_id=%s task=%s",
+                job.id,
+                job.task_name,
+            )
+        except Exception:  # one job that cannot be taken back must not strand the others
+            log.exception("job of a stalled worker not taken back job_id=%s", job.id)
 
     @app.task(name="newsloom.poll")
     async def poll(source_id: int) -> None:
