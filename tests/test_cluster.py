@@ -361,3 +361,30 @@ def test_recluster_since_keeps_the_stories_live_before_it_in_view(db_settings, t
     assert _story_of(exported(db_settings), "d4") == _story_of(exported(db_settings), "d1")
     cli(db_settings, "recluster", "--since", "2026-11-20")
     assert partition(exported(db_settings)) == before
+
+
+def test_recluster_keeps_the_id_of_a_story_a_later_report_started(db_settings, tmp_path):
+    """Live, the story is started by whichever report is polled first; a recluster places
+    reports in time order, so another one starts it. The story keeps its id, page and
+    revisions (and its Atom entry), and the row the recluster made for it redirects there."""
+    strike = [a for a in ARTICLES if a["story"] == "D"]  # d1 07:00, d2 10:00, d3 12:30
+    cli(db_settings, "import", str(write(tmp_path / "first.jsonl", strike[1:2])))
+    cli(db_settings, "cluster")  # d2 starts the story
+    cli(db_settings, "import", str(write(tmp_path / "rest.jsonl", [strike[0], strike[2]])))
+    cli(db_settings, "cluster")
+    cli(db_settings, "write", NEWSLOOM_MIN_OUTLETS="1")
+    (before,) = exported(db_settings)
+    assert before["page_revision"] == 1 and before["article_count"] == 3
+
+    assert "every story has the articles it had" in cli(db_settings, "recluster")
+    (after,) = exported(db_settings)
+    same = ("id", "page_revision", "updated", "first_seen", "headline", "article_count")
+    assert {k: after[k] for k in same} == {k: before[k] for k in same}
+    assert [a["url"] for a in after["articles"]] == [a["url"] for a in before["articles"]]
+    assert after["articles"][0]["reason"] == "new: no live neighbour"  # d1 starts it now
+    assert len(after["merged_ids"]) == 1  # the row the recluster made, redirecting here
+    engine = open_store(db_settings)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT short_id, merged_into FROM stories")).all()
+        assert {store_stories.resolve(conn, sid)[1] for sid, _ in rows} == {before["id"]}
+    engine.dispose()

@@ -1272,6 +1272,9 @@ class Clusterer:
                         if store_meta.get_int(conn, STORIES_TO_SWEEP):
                             store_stories.sweep(conn)  # a recluster's leftovers (even one
                             store_meta.put_int(conn, STORIES_TO_SWEEP, 0)  # that crashed)
+                            # the sweep may hand a story's articles to another row: rebuild
+                            version = store_meta.bump(conn, CLUSTER_VERSION)
+                            self.assigner = None
                         self.version = version
                         return tally
                     self._assign_batch(conn, rows, tally)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, bindparam, delete, distinct, func, select, update
 
 from ..errors import NotFound
-from .schema import articles, sources, stories
+from .schema import articles, sources, stories, story_pages
 
 #: An article's time for clustering: when it was published, else when it was fetched.
 ARTICLE_TIME = func.coalesce(articles.c.published, articles.c.fetched)
@@ -261,9 +261,12 @@ def reset(conn: Connection, since: datetime | None = None) -> int:
 def sweep(conn: Connection) -> int:
     """Settle the stories a ``reset`` left without articles; returns how many rows went.
 
-    One whose articles went, most of them, to another story redirects to it, as a merged
-    story does (a link to it keeps working); the others are deleted, their pages with them,
-    and so are merged-away ids that pointed only at them."""
+    One whose articles went, most of them, to a story made new by the recluster (a row with
+    no page) is that story: it takes the new row's articles back and keeps its id, page and
+    revisions, and the new row redirects to it. One whose articles went, most of them, to
+    another story with a page redirects to that story, as a merged story does (a link to it
+    keeps working). The others are deleted, their pages with them, and so are merged-away ids
+    that pointed only at them."""
     used = select(articles.c.story_id).where(articles.c.story_id.is_not(None))
     empty = (
         conn.execute(
@@ -281,9 +284,24 @@ def sweep(conn: Connection) -> int:
             .group_by(articles.c.prior_story_id, articles.c.story_id)
         ):
             went.setdefault(prior, []).append((-n, now))
-        for story_id in sorted(empty):
-            if story_id in went:
-                merge(conn, story_id, min(went[story_id])[1])  # most articles, then oldest row
+        paged = set(
+            conn.execute(select(story_pages.c.story_id).distinct()).scalars()
+        )  # (rows with a history of their own)
+        taken: set[int] = set()
+        for story_id in sorted(empty, key=lambda sid: (min(went.get(sid, [(0, 0)])), sid)):
+            if story_id not in went:
+                continue
+            heir = min(went[story_id])[1]  # the story that took most of its articles
+            if heir not in paged and heir not in taken:
+                # a new row for what is this story, started by another of its articles (a
+                # recluster starts a story with its earliest article, a live run with the first
+                # one polled): the story keeps its id, page and revisions, and takes the
+                # articles; the new row redirects to it
+                merge(conn, heir, story_id)
+                refresh_counts(conn, {story_id})
+                taken.add(heir)
+            else:
+                merge(conn, story_id, heir)
     conn.execute(
         update(articles).where(articles.c.prior_story_id.is_not(None)).values(prior_story_id=None)
     )
