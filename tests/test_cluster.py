@@ -388,3 +388,22 @@ def test_recluster_keeps_the_id_of_a_story_a_later_report_started(db_settings, t
         rows = conn.execute(text("SELECT short_id, merged_into FROM stories")).all()
         assert {store_stories.resolve(conn, sid)[1] for sid, _ in rows} == {before["id"]}
     engine.dispose()
+
+
+def test_a_story_a_recluster_leaves_with_one_outlet_has_its_page_rewritten(db_settings, tmp_path):
+    """Its page cited an article that went to another story; `write` skipped it for having
+    fewer outlets than a new page needs, so the old page stayed for good."""
+    cli(db_settings, "import", str(write(tmp_path / "events.jsonl", ARTICLES)))
+    cli(db_settings, "cluster")
+    cli(db_settings, "write")
+    a = next(s for s in exported(db_settings) if any(x["id"] == "a1" for x in s["articles"]))
+    assert a["page_revision"] == 1 and a["outlet_count"] == 5
+    # a window of one hour leaves the flood barrier's first story with one report of it
+    cli(db_settings, "recluster", NEWSLOOM_CLUSTER_WINDOW_HOURS="1")
+    a = next(s for s in exported(db_settings) if s["id"] == a["id"])
+    assert a["outlet_count"] < 2
+    assert "wrote" in cli(db_settings, "write")
+    a = next(s for s in exported(db_settings) if s["id"] == a["id"])
+    kept = {x["url"] for x in a["articles"]}
+    assert a["page_revision"] == 2
+    assert {u for src in a["sources"] for u in src["urls"]} <= kept, (a["sources"], kept)

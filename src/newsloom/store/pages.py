@@ -49,7 +49,8 @@ def latest_row(conn: Connection, story_id: int):
 
 
 def stories_needing_pages(conn: Connection, min_outlets: int, quiet_before: datetime) -> list[int]:
-    """Live stories with enough outlets whose newest page (if any) predates their articles.
+    """Live stories with enough outlets (or a page already) whose newest page (if any)
+    predates their articles.
 
     A story is left alone while it is still receiving articles (its last article is newer
     than ``quiet_before``): the debounce. The caller compares article sets to skip no-ops.
@@ -92,7 +93,10 @@ def _needing_pages(min_outlets: int, quiet_before: datetime):
         )
         .where(
             stories.c.merged_into.is_(None),
-            stories.c.outlet_count >= min_outlets,
+            stories.c.article_count > 0,
+            # a story that had a page keeps it true to its articles when a recluster leaves
+            # it fewer outlets than a new page needs
+            (stories.c.outlet_count >= min_outlets) | story_pages.c.id.is_not(None),
             stories.c.updated <= quiet_before,
             (story_pages.c.id.is_(None)) | (story_pages.c.checked_at < stories.c.updated),
         )
