@@ -197,12 +197,46 @@ def test_a_dead_workers_job_already_queued_again_does_not_stall_the_queue(db_set
             queued = await cluster.defer_async()  # the tick's next cluster job, waiting
             await app.tasks["newsloom.tick"](timestamp=0)  # it takes the dead job back
             with engine.connect() as conn:
-                status = dict(
-                    conn.execute(text("SELECT id, status FROM procrastinate_jobs")).all()
-                )
+                status = dict(conn.execute(text("SELECT id, status FROM procrastinate_jobs")).all())
             assert status[dead] == "failed" and status[queued] == "todo", status
 
     try:
         asyncio.run(scenario())
     finally:
         engine.dispose()
+
+
+def test_workers_stop_when_run_is_killed(tmp_path, pg_url):
+    """`run --workers` killed with SIGKILL (out of memory, kill -9) used to leave its workers
+    running with nothing to stop them; a restart then ran twice the workers."""
+    import os
+
+    env = service_env(tmp_path / "data", pg_url)
+    run = newsloom("run", "--workers", "1", "--port", str(free_port()), env=env)
+    with running(run) as proc:
+        line = ""
+        deadline = time.monotonic() + 120
+        while "started (pid" not in line and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+        assert "started (pid" in line, line
+        child = int(line.split("(pid ")[1].rstrip(")\n"))
+        time.sleep(3)  # the worker is up and watching
+        proc.kill()
+        proc.wait(timeout=30)
+
+    def gone() -> bool:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return True
+        try:  # reaped by init, or a zombie left to it
+            with open(f"/proc/{child}/stat") as fh:
+                return fh.read().split(") ")[1].startswith("Z")
+        except OSError:
+            return True
+
+    try:
+        wait_for(gone, 60, "the orphaned worker to stop")
+    finally:
+        if not gone():
+            os.kill(child, signal.SIGKILL)

@@ -553,6 +553,25 @@ def _child_env(obj) -> dict:
     return env
 
 
+#: Set for the workers `run --workers` starts: the pid they stop without (``_orphan_watch``).
+PARENT_PID = "NEWSLOOM_PARENT_PID"
+
+
+def _orphan_watch(parent: int) -> None:
+    """Stop this worker (as on SIGTERM: its jobs in hand get their grace) once the process
+    that started it is gone, killed with SIGKILL included, which nothing else would tell it:
+    a restart of `run --workers` would otherwise run beside the orphans."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        click.echo(f"the process that started this worker (pid {parent}) is gone: stopping")
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="orphan-watch", daemon=True).start()
+
+
 def _run_with_workers(obj, count: int, host: str, port: int) -> None:
     """The site here, the pipeline in ``count`` worker processes (restarted if one dies)."""
     import subprocess
@@ -565,6 +584,7 @@ def _run_with_workers(obj, count: int, host: str, port: int) -> None:
     cmd = [sys.executable, "-m", "newsloom", "worker"]
     env = _child_env(obj)
     env.update(core_share(count, os.environ))
+    env[PARENT_PID] = str(os.getpid())  # so that the workers stop if this process is killed
 
     def start(i: int) -> subprocess.Popen:
         proc = subprocess.Popen([*cmd, "--name", f"worker-{i}"], env=env)
@@ -689,6 +709,8 @@ def worker(obj, concurrency, name, metrics_port, metrics_host):
 
     require_postgresql(obj.settings)
     obj.engine  # noqa: B018 - migrate before the worker starts
+    if os.environ.get(PARENT_PID, "").isdigit():
+        _orphan_watch(int(os.environ[PARENT_PID]))
     db = make_url(obj.settings.db_url)
     click.echo(f"newsloom {__version__}: worker {name or os.getpid()} on {db.host}/{db.database}")
     if metrics_port is not None:
