@@ -745,3 +745,33 @@ def test_category_filter_and_feed(site):
     assert body["stories"] and all("World" in s["categories"] for s in body["stories"])
     feed = ET.fromstring(client.get("/feed/category/World.xml").content)
     assert feed.findall("{http://www.w3.org/2005/Atom}entry")
+
+
+def test_a_category_given_to_a_source_reaches_a_running_site(site):
+    """`sources import` gives an outlet a category: its stories are in that category's
+    listing and feed at once, not after their next article or a restart of the site."""
+    from sqlalchemy import update
+
+    from newsloom.store.schema import articles
+
+    client, _settings, engine = site
+    with transaction(engine) as conn:
+        src, _ = store_sources.upsert_source(
+            conn, Source(url="https://alphapost.example/rss", name="Alpha Post")
+        )
+        conn.execute(
+            update(articles).where(articles.c.source_name == "Alpha Post").values(source_id=src.id)
+        )
+        conn.execute(update(stories_table).values(updated=datetime.now(UTC)))
+    assert client.get("/").status_code == 200  # the site has read every story's categories
+    assert client.get("/feed/category/Local.xml").status_code == 404
+
+    with transaction(engine) as conn:  # what `sources import` does with a category in the OPML
+        store_sources.upsert_source(
+            conn, Source(url="https://alphapost.example/rss", name="Alpha Post", category="Local")
+        )
+    feed = client.get("/feed/category/Local.xml")
+    assert feed.status_code == 200, feed.text
+    assert ET.fromstring(feed.content).findall("{http://www.w3.org/2005/Atom}entry")
+    body = client.get("/api/v1/stories", params={"category": "Local"}).json()
+    assert body["stories"] and all("Local" in s["categories"] for s in body["stories"])

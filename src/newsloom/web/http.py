@@ -373,7 +373,8 @@ class Site:
             stale = time.monotonic() - self._front_at > 300
             version = self.version(("pages",))
             if self._front_version != version or stale:
-                self.front.refresh(conn)
+                pages = version[0]
+                self.front.refresh(conn, labels=pages[3] if pages else None)
                 self._front_version = version
                 self._front_at = time.monotonic()
         return self.front
@@ -382,7 +383,7 @@ class Site:
         """Read everything the front page ranks (later refreshes only read what changed)."""
         try:
             with self.engine.connect() as conn:
-                self.front.refresh(conn)
+                self.front.refresh(conn, labels=queries.labels_version(conn))
         except Exception:  # the first request will try again and report it
             log.warning("web warm-up failed", exc_info=True)
 

@@ -13,6 +13,7 @@ archive grows.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import math
 import threading
@@ -165,13 +166,21 @@ class Front:
         self._lock = threading.Lock()
         self._pages: dict[int, tuple] = {}  # page row id -> fields from its JSON
         self._derived: dict[int, tuple] = {}  # story id -> (updated, categories, recent)
+        self._labels: str | None = None  # the sources' categories they were read with
         self.cards: list[Card] = []
         self.recent: list[Card] = []
         self.languages: list[tuple[str, int]] = []
         self.categories: list[tuple[str, int]] = []
 
-    def refresh(self, conn: Connection, now: datetime | None = None) -> None:
+    def refresh(
+        self, conn: Connection, now: datetime | None = None, labels: str | None = None
+    ) -> None:
+        """Read what changed; ``labels`` (``labels_version``): when the sources' categories
+        changed, every story's categories are read again."""
         with self._lock:
+            if labels != self._labels:
+                self._derived.clear()
+                self._labels = labels
             self._refresh(conn, now or datetime.now(UTC))
 
     def _refresh(self, conn: Connection, now: datetime) -> None:
@@ -786,6 +795,13 @@ def outlets(conn: Connection, now: datetime | None = None) -> list[OutletHealth]
 # --- what changed -------------------------------------------------------------------------
 
 
+def labels_version(conn: Connection) -> str:
+    """A fingerprint of the sources' categories (a story's categories are its outlets'): a
+    category given to a source reaches its stories' cards and feeds without a new article."""
+    rows = conn.execute(select(sources.c.id, sources.c.category).order_by(sources.c.id)).all()
+    return hashlib.sha1(repr(rows).encode()).hexdigest()
+
+
 def data_version(conn: Connection) -> dict[str, tuple]:
     """Cheap fingerprints of what the site shows, by kind; each changes when its data does.
 
@@ -799,6 +815,7 @@ def data_version(conn: Connection) -> dict[str, tuple]:
             conn.execute(select(func.max(story_pages.c.id))).scalar(),
             conn.execute(select(func.max(stories.c.updated))).scalar(),
             conn.execute(merged).scalar(),
+            labels_version(conn),
         ),
         "articles": (conn.execute(select(func.max(articles.c.id))).scalar(),),
         "sources": (
