@@ -407,3 +407,6 @@ def test_a_story_a_recluster_leaves_with_one_outlet_has_its_page_rewritten(db_se
     kept = {x["url"] for x in a["articles"]}
     assert a["page_revision"] == 2
     assert {u for src in a["sources"] for u in src["urls"]} <= kept, (a["sources"], kept)
+    # and its "What changed" says which articles left
+    gone = {c["url"] for c in a["changes"] if c["type"] == "article_removed"}
+    assert gone and not gone & kept

@@ -323,6 +323,11 @@ def test_changes_since_previous():
     old_text = {p["text"] for p in before["story"]}
     assert not new_text & old_text
     assert write_page(story(), previous=after, now=NOW)["changes"] == []
+    # articles that left (a recluster placed them in another story) are said to be gone
+    fewer = write_page(story()[:2], previous=after, now=NOW)
+    gone = {c["url"]: c for c in fewer["changes"] if c["type"] == "article_removed"}
+    assert set(gone) == {HARBOR, REVIEW, PREMIUM, LAKESIDE}
+    assert gone[HARBOR]["outlet"] == "Harbor Times"
 
 
 # --- one-sided coverage ---------------------------------------------------------------------

@@ -269,6 +269,12 @@ def _change(c: dict, ref) -> dict:
     if kind == "new_article":
         title = c.get("title") or c.get("url")
         return {"label": f"New article from {c.get('outlet')}", "link": link(c.get("url"), title)}
+    if kind == "article_removed":
+        title = c.get("title") or c.get("url")
+        return {
+            "label": f"No longer in this story, from {c.get('outlet')}",
+            "link": link(c.get("url"), title),
+        }
     if kind in ("new_highlight", "new_sentence"):
         markers = [ref(u)["marker"] for u in c.get("citations") or []]
         return {

@@ -323,7 +323,8 @@ def _entry(d: Doc) -> dict:
 
 
 def changes_since(previous: dict | None, page: dict) -> list[dict]:
-    """What is new on ``page`` since ``previous`` (an earlier result of write_page)."""
+    """What is new on ``page`` since ``previous`` (an earlier result of write_page), and the
+    articles it no longer has."""
     if not previous:
         return []
     prev_sources = previous.get("sources") or []
@@ -356,6 +357,25 @@ def changes_since(previous: dict | None, page: dict) -> list[dict]:
         for u in s["urls"]:
             if u not in prev_urls and u not in listed:
                 out.append({"type": "new_article", "url": u, "title": None, "outlet": s["outlet"]})
+    # articles that left the story (a recluster placed them elsewhere): the facts they gave
+    # may have gone from the page, and the reader is told why
+    now_urls = {u for s in page["sources"] for u in s["urls"]} | listed
+    prev_titles = {
+        e.get("url"): e.get("title")
+        for g in previous.get("timeline") or []
+        for e in g.get("developments") or []
+    }
+    for s in prev_sources:
+        for u in s.get("urls") or []:
+            if u not in now_urls:
+                out.append(
+                    {
+                        "type": "article_removed",
+                        "url": u,
+                        "title": prev_titles.get(u),
+                        "outlet": s.get("outlet"),
+                    }
+                )
     for p in page["highlights"]:
         if p["text"] not in prev_highlights:
             out.append({"type": "new_highlight", "text": p["text"], "citations": p["citations"]})
