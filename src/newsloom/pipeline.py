@@ -1327,7 +1327,8 @@ class Clusterer:
                 touched.discard(gone)
                 touched.add(kept)
                 tally.merges += 1
-                log.info("stories merged absorbed=%s survivor=%s", gone, kept)
+                ids = store_stories.short_ids(conn, {gone, kept})
+                log.info("stories merged absorbed=%s survivor=%s", ids[gone], ids[kept])
             tally.articles += 1
         store_stories.refresh_counts(conn, touched)
 
@@ -1479,7 +1480,8 @@ def write_story(engine: Engine, settings: Settings, story_id: int, *, force: boo
         store_pages.save_page(
             conn, story_id, page, written_at=now, articles_digest=digest, content_digest=content
         )
-    log.info("story page written story_id=%s status=%s", story_id, page.get("status"))
+        public_id = store_stories.short_ids(conn, {story_id}).get(story_id, story_id)
+    log.info("story page written story=%s status=%s", public_id, page.get("status"))
     return "written" if page.get("status") == "complete" else "not_enough"
 
 
