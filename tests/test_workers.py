@@ -170,10 +170,12 @@ def test_a_dead_workers_job_already_queued_again_does_not_stall_the_queue(db_set
     back must not fail on that lock (it did, every tick, for good: nothing was clustered
     again): the queued job does the work and the dead one is closed."""
     import asyncio
+    from datetime import UTC, datetime
 
     from sqlalchemy import text
 
     from newsloom.store.db import open_store, transaction
+    from newsloom.store.stats import pipeline_stats
     from newsloom.worker import build_app, ensure_queue_schema
 
     engine = open_store(db_settings)
@@ -195,7 +197,11 @@ def test_a_dead_workers_job_already_queued_again_does_not_stall_the_queue(db_set
                     {"w": worker},
                 )
             queued = await cluster.defer_async()  # the tick's next cluster job, waiting
+            with engine.connect() as conn:  # `newsloom status` shows the job held by the dead
+                assert pipeline_stats(conn, datetime.now(UTC)).jobs_stalled == 1
             await app.tasks["newsloom.tick"](timestamp=0)  # it takes the dead job back
+            with engine.connect() as conn:
+                assert pipeline_stats(conn, datetime.now(UTC)).jobs_stalled == 0
             with engine.connect() as conn:
                 status = dict(conn.execute(text("SELECT id, status FROM procrastinate_jobs")).all())
             assert status[dead] == "failed" and status[queued] == "todo", status

@@ -862,12 +862,19 @@ def status(obj, as_json):
         ),
         (
             "stories",
-            f"{stats.stories} live, {stats.stories_with_page} with a page; "
+            f"{stats.stories} (merged ones not counted), {stats.stories_with_page} with a "
+            "page; "
             f"newest page {_ago(stats.newest_page)}",
         ),
         (
             "queues",
-            f"{stats.unclustered} articles to cluster, {stats.pages_pending} pages to write, "
+            f"{stats.unclustered} articles to cluster"
+            + (
+                f" (the oldest stored {_ago(stats.oldest_unclustered)})"
+                if stats.unclustered
+                else ""
+            )
+            + f", {stats.pages_pending} pages to write, "
             f"{stats.sources_due} sources due, {stats.page_retries} article pages to try again",
         ),
         ("errors", f"in the last 24 h: {errors}"),
@@ -878,7 +885,12 @@ def status(obj, as_json):
             f"{task} " + ", ".join(f"{n} {status}" for status, n in by.items())
             for task, by in stats.jobs.items()
         )
-        grid.add_row("workers", f"{stats.workers} alive; jobs: {jobs or 'none waiting'}")
+        stalled = (
+            f"; {stats.jobs_stalled} jobs of a silent worker (taken back at the next tick)"
+            if stats.jobs_stalled
+            else ""
+        )
+        grid.add_row("workers", f"{stats.workers} alive; jobs: {jobs or 'none waiting'}{stalled}")
     width = 200 if not sys.stdout.isatty() else None
     Console(width=width, highlight=False, markup=False).print(grid)
 

@@ -34,9 +34,10 @@ class PipelineStats:
     articles_last_hour: int = 0  # by fetch time
     articles_last_day: int = 0
     syndicated: int = 0  # stored copies of an earlier article (duplicate_of set)
-    stories: int = 0  # live: not merged into another
+    stories: int = 0  # not merged into another (a merged one redirects)
     stories_with_page: int = 0
     unclustered: int = 0  # articles without a story: the cluster stage's queue
+    oldest_unclustered: datetime | None = None  # when the oldest of them was stored
     pages_pending: int = 0  # stories whose page is missing or older than their articles
     page_retries: int = 0  # article pages that failed for a passing reason, to try again
     errors_24h: dict[str, int] = field(default_factory=dict)  # ingest errors by kind
@@ -46,6 +47,9 @@ class PipelineStats:
     # with workers (PostgreSQL, `newsloom worker`): the job queue, by task and status
     workers: int | None = None  # workers with a heartbeat in the last 30 s
     jobs: dict[str, dict[str, int]] = field(default_factory=dict)
+    # jobs `doing` whose worker has been silent for 15 s or more (a dead worker's, until a
+    # tick takes them back)
+    jobs_stalled: int = 0
 
     @property
     def queues(self) -> dict[str, int]:
@@ -97,10 +101,14 @@ def pipeline_stats(conn: Connection, now: datetime, *, min_outlets: int = 2) -> 
         .order_by(ingest_errors.c.kind)
     ).all()
     live = stories.c.merged_into.is_(None)
-    workers, jobs = _job_queue(conn)
+    workers, jobs, stalled = _job_queue(conn)
     return PipelineStats(
         workers=workers,
         jobs=jobs,
+        jobs_stalled=stalled,
+        oldest_unclustered=conn.execute(
+            select(func.min(articles.c.fetched)).where(articles.c.story_id.is_(None))
+        ).scalar(),
         at=now,
         sources=src[0],
         sources_failing=int(src[1]),
@@ -127,12 +135,21 @@ def pipeline_stats(conn: Connection, now: datetime, *, min_outlets: int = 2) -> 
     )
 
 
-def _job_queue(conn: Connection) -> tuple[int | None, dict[str, dict[str, int]]]:
-    """Live workers and jobs by task and status, when procrastinate's tables exist here."""
+def _job_queue(conn: Connection) -> tuple[int | None, dict[str, dict[str, int]], int]:
+    """Live workers, jobs by task and status, and jobs stalled (``doing``, their worker
+    silent for 15 s), when procrastinate's tables exist here."""
     if conn.dialect.name != "postgresql":
-        return None, {}
+        return None, {}, 0
     if conn.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar() is None:
-        return None, {}
+        return None, {}, 0
+    stalled = conn.execute(
+        text(
+            "SELECT count(*) FROM procrastinate_jobs j "
+            "LEFT JOIN procrastinate_workers w ON w.id = j.worker_id "
+            "WHERE j.status = 'doing' "
+            "AND (w.id IS NULL OR w.last_heartbeat < now() - interval '15 seconds')"
+        )
+    ).scalar_one()
     workers = conn.execute(
         text(
             "SELECT count(*) FROM procrastinate_workers "
@@ -148,4 +165,4 @@ def _job_queue(conn: Connection) -> tuple[int | None, dict[str, dict[str, int]]]
     ).all()
     for task, status, count in rows:
         jobs.setdefault(task.removeprefix("newsloom."), {})[status] = count
-    return workers, jobs
+    return workers, jobs, stalled
