@@ -87,12 +87,7 @@ def read_cache(cache: Path) -> dict[str, dict]:
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
-        try:
-            t = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"line {lineno}: not JSON ({exc.msg})") from None
-        if not isinstance(t, dict):
-            raise ValueError(f"line {lineno}: not a JSON object")
+        t = cq._json_object(line, lineno)
         missing = [k for k in ("id", "lang") if t.get(k) in (None, "")]
         missing += [k for k in ("title", "text") if not isinstance(t.get(k), str)]
         if missing:
