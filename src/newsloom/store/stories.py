@@ -235,8 +235,9 @@ def reset(conn: Connection, since: datetime | None = None) -> int:
 
     Stories keep their rows, and so their pages and ids, while they are rebuilt: a story
     started again by the same first article gets its row back (``create_story``), and
-    ``sweep`` deletes the stories still without articles once clustering has caught up. Until
-    then an emptied story counts no article, so no page is written for it.
+    ``sweep`` settles the stories still without articles once clustering has caught up (each
+    article remembers its story until then, ``prior_story_id``). Until then an emptied story
+    counts no article, so no page is written for it.
     """
     which = [articles.c.story_id.is_not(None)]
     if since is not None:
