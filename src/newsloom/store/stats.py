@@ -17,6 +17,7 @@ from sqlalchemy import Connection, case, func, select, text
 
 from .pages import count_stories_needing_pages
 from .schema import articles, ingest_errors, pending_pages, sources, stories, story_pages
+from .stories import waiting_span
 
 #: The window of recent ingest errors counted by kind.
 ERROR_WINDOW = timedelta(hours=24)
@@ -106,9 +107,7 @@ def pipeline_stats(conn: Connection, now: datetime, *, min_outlets: int = 2) -> 
         workers=workers,
         jobs=jobs,
         jobs_stalled=stalled,
-        oldest_unclustered=conn.execute(
-            select(func.min(articles.c.fetched)).where(articles.c.story_id.is_(None))
-        ).scalar(),
+        oldest_unclustered=waiting_span(conn)[0],
         at=now,
         sources=src[0],
         sources_failing=int(src[1]),
