@@ -10,6 +10,8 @@ both are run.
 from __future__ import annotations
 
 import gzip
+import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
@@ -168,3 +170,56 @@ def test_merges_and_outlet_changes_retire_kept_renderings(engine, db_settings, t
         store_sources.upsert_source(conn, Source(url=feed.url, name=feed.name, country="NZ"))
         assert conn.execute(select(story_renderings.c.story_id)).first() is None
     assert publish(engine).rendered == _live_paged(engine)
+
+
+def test_a_story_settles_on_the_clock_alone(engine, db_settings, tmp_path):
+    """A story is "developing" until ``story_settle_hours`` after its newest article, then
+    "settled": with no change to the data, its page, its API story, the API's list and
+    the kept renderings all change over when that time comes."""
+    settings = replace(db_settings, story_settle_hours=1.0)
+    _fill(engine, settings, tmp_path)
+    sid = _story_ids(engine)[0]
+    lead = 6.0  # seconds until it settles
+    settles = datetime.now(UTC) + timedelta(seconds=lead)
+    with transaction(engine) as conn:
+        story_id, _ = store_stories.resolve(conn, sid)
+        conn.execute(
+            update(stories_table)
+            .where(stories_table.c.id == story_id)
+            .values(last_article=settles - timedelta(hours=1))
+        )
+    assert publish(engine, settle_hours=1.0).rendered == _live_paged(engine)
+    with engine.connect() as conn:
+        assert renderings.stale(conn, RENDER_VERSION, settle_hours=1.0) == []
+    # the same site all along: its data versions are not re-read within the minute, so only
+    # the clock can retire what it keeps in memory
+    client = Client(create_app(settings, engine, recheck_seconds=60))
+    try:
+
+        def listed() -> str:
+            cards = client.get("/api/v1/stories?limit=100").json()["stories"]
+            return next(c["status"] for c in cards if c["id"] == sid)
+
+        page = client.get(f"/t/{sid}").text
+        assert "Developing</strong> · latest report" in page and ">Settled<" not in page
+        assert client.get(f"/api/v1/stories/{sid}").json()["status"] == "developing"
+        assert listed() == "developing"
+        # a kept rendering is served while the story is developing (a marked body shows) ...
+        _tamper(engine, sid, "page", b"<p>kept page, developing</p>")
+        assert _get(settings, engine, f"/t/{sid}").text == "<p>kept page, developing</p>"
+        assert datetime.now(UTC) < settles, "the developing phase took too long to check"
+
+        time.sleep(max(0.0, (settles - datetime.now(UTC)).total_seconds()) + 0.2)
+        page = client.get(f"/t/{sid}").text
+        assert "Settled</strong> · no report since" in page and ">Developing<" not in page
+        assert client.get(f"/api/v1/stories/{sid}").json()["status"] == "settled"
+        assert listed() == "settled"
+    finally:
+        client.close()
+    # ... and never once it has settled; publishing renders that story again, and only it
+    assert "Settled</strong>" in _get(settings, engine, f"/t/{sid}").text
+    with engine.connect() as conn:
+        assert renderings.stale(conn, RENDER_VERSION, settle_hours=1.0) == [story_id]
+    assert publish(engine, settle_hours=1.0).rendered == 1
+    _tamper(engine, sid, "page", b"<p>kept page, settled</p>")
+    assert _get(settings, engine, f"/t/{sid}").text == "<p>kept page, settled</p>"

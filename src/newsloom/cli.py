@@ -810,7 +810,8 @@ def publish(obj, limit):
     rendered, so that readers' first requests are served without building them."""
     from .web.publish import publish as publish_stories
 
-    click.echo(publish_stories(obj.engine, limit=limit).summary())
+    settle_hours = obj.settings.story_settle_hours
+    click.echo(publish_stories(obj.engine, limit=limit, settle_hours=settle_hours).summary())
 
 
 @main.command()

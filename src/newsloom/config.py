@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .model import SETTLE_HOURS
 
 
 def _setting(default: Any, doc: str) -> Any:
@@ -85,7 +86,7 @@ class Settings:
         72.0, "A story takes new articles for this long after its latest one."
     )
     story_settle_hours: float = _setting(
-        24.0, "A story without news for this long is 'settled' instead of 'developing'."
+        SETTLE_HOURS, "A story without news for this long is 'settled' instead of 'developing'."
     )
     min_outlets: int = _setting(2, "Stories covered by fewer outlets get no page.")
     write_debounce_seconds: float = _setting(

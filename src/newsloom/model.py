@@ -6,10 +6,22 @@ Nothing here imports a framework; the store turns rows into these and back.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 #: The kinds an article can have, see ``ingest.classify``.
 KINDS = ("news", "opinion", "analysis", "other")
+#: Hours without news after which a story is "settled" (``Settings.story_settle_hours``).
+SETTLE_HOURS = 24.0
+
+
+def story_status(last_article: datetime, now: datetime, settle_hours: float = SETTLE_HOURS) -> str:
+    """``"developing"`` until ``settle_hours`` after the newest article, then ``"settled"``."""
+    return "developing" if now < settles_at(last_article, settle_hours) else "settled"
+
+
+def settles_at(last_article: datetime, settle_hours: float = SETTLE_HOURS) -> datetime:
+    """When a story whose newest article is ``last_article`` becomes "settled"."""
+    return last_article + timedelta(hours=settle_hours)
 
 
 @dataclass

@@ -38,7 +38,7 @@ from .ingest.fetch import Fetcher
 from .ingest.normalize import DuplicateIndex, canonical_url, content_hash
 from .ingest.opml import read_opml
 from .metrics import ARTICLES_INGESTED, CLUSTER_BATCH_SECONDS, FETCH_ERRORS, POLLS, timed_write
-from .model import KINDS, Article, Extracted, FeedEntry, Source
+from .model import KINDS, Article, Extracted, FeedEntry, Source, story_status
 from .store import articles as store_articles
 from .store import meta as store_meta
 from .store import pages as store_pages
@@ -921,7 +921,9 @@ async def run_forever(
             # the first round looks at every story; later ones at those changed since the
             # round before began (a minute's margin for other processes' clocks)
             began = datetime.now(UTC) - timedelta(seconds=60)
-            await asyncio.to_thread(publish_pending, engine, since=published, stop=stop.is_set)
+            await asyncio.to_thread(
+                publish_pending, engine, settings, since=published, stop=stop.is_set
+            )
             published = began if not stop.is_set() else published
             if report:
                 report(results or [], clustered, written)
@@ -1364,12 +1366,6 @@ def recluster(
     return tally
 
 
-def story_status(last_article: datetime, settings: Settings, now: datetime | None = None) -> str:
-    now = now or datetime.now(UTC)
-    quiet = now - last_article > timedelta(hours=settings.story_settle_hours)
-    return "settled" if quiet else "developing"
-
-
 def export_stories(conn, settings: Settings) -> Iterable[dict]:
     """Every live story with its articles and its newest page (the ``export stories`` format).
 
@@ -1383,7 +1379,7 @@ def export_stories(conn, settings: Settings) -> Iterable[dict]:
             "first_seen": _iso(story.first_seen),
             "updated": _iso(story.updated),
             "last_article": _iso(story.last_article),
-            "status": story_status(story.last_article, settings, now),
+            "status": story_status(story.last_article, now, settings.story_settle_hours),
             "article_count": story.article_count,
             "outlet_count": story.outlet_count,
             "country_count": story.country_count,
@@ -1514,13 +1510,15 @@ def write_pending(
     return tally
 
 
-def publish_pending(engine: Engine, *, since: datetime | None = None, stop=None):
+def publish_pending(
+    engine: Engine, settings: Settings, *, since: datetime | None = None, stop=None
+):
     """Render the site's pages of stories changed since they were last rendered (the
     publish stage, ``web.publish``), so a reader's first request for them reads one row.
     ``since``: only look at stories changed from then on."""
     from .web.publish import publish  # the web stack, loaded only by what serves or publishes
 
-    tally = publish(engine, since=since, stop=stop)
+    tally = publish(engine, since=since, stop=stop, settle_hours=settings.story_settle_hours)
     if tally.rendered:
         log.info("%s", tally.summary())
     return tally

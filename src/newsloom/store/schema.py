@@ -165,6 +165,7 @@ story_renderings = Table(
     Column("article_count", Integer, nullable=False),
     Column("last_article_id", Integer, nullable=False),
     Column("page_id", Integer, nullable=False),
+    Column("status", String(16)),  # the story's, when rendered: "developing" or "settled"
     Column("rendered_at", UTCDateTime, nullable=False),
 )
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
 from ..errors import InputError
-from ..model import Source
+from ..model import Source, settles_at, story_status
 from ..store import sources as store_sources
 from ..store.db import transaction
 from . import queries
@@ -44,6 +44,11 @@ def render_story(view: queries.StoryView) -> Rendered:
 
 # --- models (for the OpenAPI document) ------------------------------------------------------
 
+STATUS_DOC = (
+    "'developing' until story_settle_hours (default 24) after last_article (the newest "
+    "article's publication time), then 'settled'"
+)
+
 
 class StoryCard(BaseModel):
     id: str = Field(description="Short id; the story's page is /t/{id}")
@@ -61,6 +66,7 @@ class StoryCard(BaseModel):
     updated: str = Field(description="When the page last changed")
     revision: int
     score: float = Field(description="Significance used for ranking")
+    status: Literal["developing", "settled"] = Field(description=STATUS_DOC)
 
 
 class StoryList(BaseModel):
@@ -103,6 +109,7 @@ class StoryOut(BaseModel):
     first_seen: str
     last_article: str
     updated: str | None
+    status: Literal["developing", "settled"] = Field(description=STATUS_DOC)
     article_count: int
     outlet_count: int
     country_count: int
@@ -211,12 +218,18 @@ async def list_stories(
                 limit=limit,
             )
         )
-        data = {
-            "stories": [c.to_json() for c in part.cards],
-            "total": part.total,
-            "next_cursor": part.next_cursor,
-        }
-        return as_json(data, last_modified=max((c.written_at for c in part.cards), default=None))
+        settle_hours = site_of(request).settings.story_settle_hours
+        now = datetime.now(UTC)
+        cards, settling = [], []
+        for card in part.cards:
+            status = story_status(card.last_article, now, settle_hours)
+            cards.append({**card.to_json(), "status": status})
+            if status == "developing":
+                settling.append(settles_at(card.last_article, settle_hours))
+        data = {"stories": cards, "total": part.total, "next_cursor": part.next_cursor}
+        out = as_json(data, last_modified=max((c.written_at for c in part.cards), default=None))
+        out.expires = min(settling).timestamp() if settling else None  # a status changes
+        return out
 
     return await cached(
         request,
@@ -231,7 +244,7 @@ async def get_story(request: Request, sid: str) -> Response:
     """One story with its newest page and its articles. Merged ids redirect (308)."""
 
     def build(conn: Connection) -> Rendered:
-        ref = queries.story_ref(conn, sid)
+        ref = queries.story_ref(conn, sid, site_of(request).settings.story_settle_hours)
         if ref.moved:
             return moved(f"/api/v1/stories/{ref.short_id}")
 

@@ -88,7 +88,7 @@ RENDER_VERSION = _render_version()
 def made_from(ref: queries.StoryRef) -> tuple:
     """What a story's renderings are made from now (``store.renderings.SOURCE``)."""
     row = ref.row
-    return (row.updated, row.n, row.last_id, ref.revisions[0].id, RENDER_VERSION)
+    return (row.updated, row.n, row.last_id, ref.revisions[0].id, RENDER_VERSION, ref.status)
 
 
 def http_date(dt: datetime) -> str:
@@ -106,14 +106,24 @@ class Rendered:
     cache_control: str = "public, max-age=30"
     headers: dict[str, str] = field(default_factory=dict)
     etag: str = ""
+    #: When it stops being true with the data unchanged (a developing story settles), as
+    #: ``time.time()``; None: only a change of the data ends it. Caches drop it then.
+    expires: float | None = None
     _gz: bytes | None = None
     _headers: dict | None = None
     _packed: bool = False
 
     @classmethod
-    def kept(cls, row, media_type: str) -> Rendered:
-        """A rendering read back from the database (``store.renderings``), already packed."""
-        item = cls(b"", media_type, last_modified=row.last_modified, etag=row.etag)
+    def kept(cls, row, media_type: str, expires: datetime | None = None) -> Rendered:
+        """A rendering read back from the database (``store.renderings``), already packed;
+        ``expires``: when the story it shows settles."""
+        item = cls(
+            b"",
+            media_type,
+            last_modified=row.last_modified,
+            etag=row.etag,
+            expires=None if expires is None else expires.timestamp(),
+        )
         item._gz, item._packed = bytes(row.body), True
         item._raw("gzip")
         return item
@@ -232,9 +242,14 @@ class ResponseCache:
         self._lock = threading.Lock()
 
     def get(self, key: tuple) -> Any:
+        """The item kept under ``key``, or None (never kept, dropped, or expired)."""
         with self._lock:
             item = self._items.get(key)
             if item is not None:
+                if item.expires is not None and item.expires <= time.time():
+                    del self._items[key]
+                    self._bytes -= item.size
+                    return None
                 self._items.move_to_end(key)
             return item
 
@@ -279,6 +294,10 @@ class RawEntry:
     @property
     def size(self) -> int:
         return self.item.size  # shared with the main cache: memory is at most the sum
+
+    @property
+    def expires(self) -> float | None:
+        return self.item.expires
 
 
 class FastPath:
@@ -405,11 +424,13 @@ class Site:
                     read = getattr(self._thread, "read_kept", None)
                     if read is None:
                         read = self._thread.read_kept = renderings.local_reader(self.engine)
-                    row = read(sid, kind, RENDER_VERSION)
+                    row = read(sid, kind, RENDER_VERSION, self.settings.story_settle_hours)
                 except Exception:  # e.g. a database not migrated yet: the app will say
                     log.debug("kept rendering not read path=%s", path, exc_info=True)
                     return None
-                return None if row is None else Rendered.kept(row, MEDIA_TYPES[kind])
+                if row is None:
+                    return None
+                return Rendered.kept(row, MEDIA_TYPES[kind], row.expires)
         return None
 
     def story(
@@ -432,6 +453,8 @@ class Site:
                 item = Rendered.kept(row, MEDIA_TYPES[kind])
             else:
                 item = render().pack()
+            # it shows the story's status: true until the story settles
+            item.expires = ref.settles_at.timestamp() if ref.settles_at else None
             self.stories.put(key, item)
         return item
 

@@ -114,7 +114,7 @@ def render_home(request, conn, language, category, page: int) -> Rendered:
 @router.get("/t/{sid}")
 async def story(request: Request, sid: str) -> Response:
     def build(conn: Connection) -> Rendered:
-        ref = queries.story_ref(conn, sid)
+        ref = queries.story_ref(conn, sid, site_of(request).settings.story_settle_hours)
         if ref.moved:
             return moved(f"/t/{ref.short_id}")
         env = request.app.state.templates

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from jinja2 import Environment
 from sqlalchemy import Connection, Engine
 
+from ..model import SETTLE_HOURS
 from ..store import renderings
 from ..store.db import transaction
 from . import api, pages, queries
@@ -43,9 +44,11 @@ def render(kind: str, env: Environment, conn: Connection, ref: queries.StoryRef)
     return pages.render_story(env, view) if kind == "page" else api.render_story(view)
 
 
-def publish_story(conn: Connection, env: Environment, story_id: int) -> bool:
+def publish_story(
+    conn: Connection, env: Environment, story_id: int, settle_hours: float = SETTLE_HOURS
+) -> bool:
     """Render a live story's page and API story and keep them; False if it is gone."""
-    ref = queries.live_story_ref(conn, story_id)
+    ref = queries.live_story_ref(conn, story_id, settle_hours)
     if ref is None or not ref.revisions or not ref.row.n:  # gone, no page, no articles
         return False
     now = datetime.now(UTC)
@@ -71,20 +74,22 @@ def publish(
     since: datetime | None = None,
     stop: Callable[[], bool] | None = None,
     env: Environment | None = None,
+    settle_hours: float = SETTLE_HOURS,
 ) -> PublishTally:
     """Render and keep every story whose kept renderings are missing or out of date (the
     most recently changed first; at most ``limit``; with ``since``, only among the stories
-    changed since then). ``stop`` ends it between batches."""
+    changed since then). ``stop`` ends it between batches. A story settles ``settle_hours``
+    after its newest article (``Settings.story_settle_hours``): its renderings show it."""
     env = env or make_environment()
     with engine.connect() as conn:
-        todo = renderings.stale(conn, RENDER_VERSION, limit, since)
+        todo = renderings.stale(conn, RENDER_VERSION, limit, since, settle_hours)
     tally = PublishTally()
     for start in range(0, len(todo), BATCH):
         if stop and stop():
             break
         with transaction(engine) as conn:
             for story_id in todo[start : start + BATCH]:
-                if publish_story(conn, env, story_id):
+                if publish_story(conn, env, story_id, settle_hours):
                     tally.rendered += 1
                 else:
                     tally.gone += 1

@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 
 from ..errors import InputError, NotFound
+from ..model import SETTLE_HOURS, settles_at, story_status
 from ..store.schema import articles, ingest_errors, sources, stories, story_pages
 from ..store.stories import ARTICLE_TIME
 
@@ -354,6 +355,8 @@ class StoryView:
     previous_written_at: datetime | None
     articles: list[dict] = field(default_factory=list)
     merged_ids: list[str] = field(default_factory=list)
+    #: "developing" (news within ``story_settle_hours``) or "settled"
+    status: str = "developing"
 
     @property
     def moved(self) -> bool:
@@ -381,6 +384,7 @@ class StoryView:
             "first_seen": iso(self.first_seen),
             "last_article": iso(self.last_article),
             "updated": iso(self.written_at),
+            "status": self.status,
             "article_count": self.article_count,
             "outlet_count": self.outlet_count,
             "country_count": self.country_count,
@@ -473,6 +477,10 @@ class StoryRef:
     row: Any
     revisions: tuple
     merged_ids: tuple[str, ...]
+    #: "developing" or "settled", read against the clock when the ref was made
+    status: str = "developing"
+    #: when a developing story settles (None once settled)
+    settles_at: datetime | None = None
 
     @property
     def short_id(self) -> str:
@@ -486,30 +494,42 @@ class StoryRef:
     def fingerprint(self) -> tuple:
         # not checked_at: the writer touches it on every check, and no page shows it
         pages = tuple((r.id, r.revision, r.written_at, r.status) for r in self.revisions)
-        return (tuple(self.row), pages, self.merged_ids)
+        return (tuple(self.row), pages, self.merged_ids, self.status)
 
 
-def story_ref(conn: Connection, sid: str) -> StoryRef:
+def story_ref(conn: Connection, sid: str, settle_hours: float = SETTLE_HOURS) -> StoryRef:
     """Resolve a short id (following merges) and read what identifies its page: three
-    small indexed queries, and neither the page's JSON nor its articles.
+    small indexed queries, and neither the page's JSON nor its articles. The story is
+    settled ``settle_hours`` after its newest article (``Settings.story_settle_hours``).
 
     Raises:
         NotFound: no story has this id.
     """
-    return _ref(conn, sid, _resolve_row(conn, sid))
+    return _ref(conn, sid, _resolve_row(conn, sid), settle_hours)
 
 
-def live_story_ref(conn: Connection, story_id: int) -> StoryRef | None:
+def live_story_ref(
+    conn: Connection, story_id: int, settle_hours: float = SETTLE_HOURS
+) -> StoryRef | None:
     """:func:`story_ref` by the story's row id, or None when it is gone or merged away."""
     row = conn.execute(_STORY_BY_ID, {"story_id": story_id}).first()
     if row is None or row.merged_into is not None:
         return None
-    return _ref(conn, row.short_id, row)
+    return _ref(conn, row.short_id, row, settle_hours)
 
 
-def _ref(conn: Connection, requested_id: str, row) -> StoryRef:
+def _ref(conn: Connection, requested_id: str, row, settle_hours: float) -> StoryRef:
     revisions = conn.execute(_REVISIONS, {"story_id": row.id}).all()
-    return StoryRef(requested_id, row, tuple(revisions), tuple(merged_ids(conn, row.id)))
+    last_article = _utc(row.last_article)
+    status = story_status(last_article, datetime.now(UTC), settle_hours)
+    return StoryRef(
+        requested_id,
+        row,
+        tuple(revisions),
+        tuple(merged_ids(conn, row.id)),
+        status,
+        settles_at(last_article, settle_hours) if status == "developing" else None,
+    )
 
 
 def story_view(conn: Connection, ref: StoryRef) -> StoryView:
@@ -540,6 +560,7 @@ def story_view(conn: Connection, ref: StoryRef) -> StoryView:
         previous_written_at=_utc(revisions[1].written_at) if len(revisions) > 1 else None,
         articles=story_articles(conn, row.id),
         merged_ids=list(ref.merged_ids),
+        status=ref.status,
     )
 
 
