@@ -226,6 +226,63 @@ def test_the_same_fact_from_two_outlets_is_one_sentence_citing_both(page):
     assert set(starts[0]["citations"]) == {POST, COURIER}
 
 
+def _two_outlets(first: str, second: str, title: str) -> list[SourceArticle]:
+    return [
+        SourceArticle(
+            url="https://northgazette.example/dunmore-fire",
+            title=title,
+            text=first,
+            source="North Gazette",
+            published=T0,
+        ),
+        SourceArticle(
+            url="https://harbourtimes.example/dunmore-warehouse",
+            title=title,
+            text=second,
+            source="Harbour Times",
+            published=T0 + timedelta(minutes=30),
+        ),
+    ]
+
+
+def test_an_outlet_is_not_cited_for_the_opposite_of_what_it_reported():
+    gazette, times = _two_outlets(
+        "A fire destroyed a warehouse of the Harlan Freight company in Dunmore on Friday "
+        "morning. Three workers were injured, according to the police. Fire chief Agnes Moll "
+        "said 90 firefighters were at the scene.",
+        "A Harlan Freight warehouse in Dunmore burned down on Friday morning. No workers were "
+        "injured, according to the police. Fire chief Agnes Moll said neighbouring buildings "
+        "had been saved.",
+        "Fire destroys Harlan Freight warehouse in Dunmore",
+    )
+    page = write_page([gazette, times], now=NOW)
+    cited = {p["text"]: p["citations"] for p in page["story"]}
+    # the two accounts are both shown, each citing only the outlet that gave it
+    assert cited["No workers were injured, according to the police."] == [times.url]
+    assert cited["Three workers were injured, according to the police."] == [gazette.url]
+    # what both reported still cites both
+    lead = "A Harlan Freight warehouse in Dunmore burned down on Friday morning."
+    assert sorted(cited[lead]) == sorted([gazette.url, times.url])
+
+
+def test_an_outlet_is_never_cited_for_a_quote_it_did_not_print():
+    post, courier = _two_outlets(
+        "Lindhaven's council voted 7 to 4 to close the Eastgate library by March. The council's "
+        'finance chief, Bram Tolle, said the closure would save 1.2 million a year. "It is a '
+        'painful but necessary decision," said finance chief Bram Tolle.',
+        "Lindhaven will close its Eastgate library after a 7 to 4 vote. Finance chief Bram "
+        "Tolle said the council had no other choice and called it a painful but necessary "
+        "step.",
+        "Lindhaven council votes to close Eastgate library",
+    )
+    page = write_page([post, courier], now=NOW)
+    quoted = [p for p in page["highlights"] + page["story"] if "painful but necessary" in p["text"]]
+    assert quoted
+    for p in quoted:
+        if '"' in p["text"]:  # the Post's words in quotation marks: the Courier never printed them
+            assert p["citations"] == [post.url], p
+
+
 def test_different_figures_are_two_accounts_not_a_repeat():
     courier = COURIER_TEXT.replace("A 24-hour strike", "A 48-hour strike")
     page = write_page(strike(courier=courier), now=NOW)

@@ -33,8 +33,11 @@ Deterministic, no model, no network. Given the cleaned articles of one story (``
 5. orders the story by position in the articles (leads first), the most central lead on top;
 6. cites, for every sentence, the article it was copied from, the articles whose near-repeats
    it stands for, and every other article with a sentence that states the same thing
-   (IDF-weighted overlap >= :data:`CITE_OVERLAP` and all its numbers present); a syndicated
-   copy only when its original is not cited (a copy is not a second source);
+   (IDF-weighted overlap >= :data:`CITE_OVERLAP` and all its numbers present, neither
+   turning round a word the other states: "no workers were injured" is not what "three
+   workers were injured" states, and every quotation in the sentence printed in that
+   article); a
+   syndicated copy only when its original is not cited (a copy is not a second source);
 7. picks the headline: the most central news title that passes the neutrality checks (no
    outlet name, no loaded word, no question, not in capitals, <= 90 characters), cleaned of
    outlet suffixes and labels ("LIVE:"), and not one whose figure a later report replaces;
@@ -197,6 +200,75 @@ _DISPUTE_PHRASES = ("pushed back", "push back", "pushes back", "no evidence", "w
 _DISMISSAL = frozenset("false baseless untrue inaccurate misleading fabricated".split())
 _BUT_SAID = re.compile(r"\bbut\b.{0,120}\b(?:said|says|insisted|argued|maintained)\b", re.I)
 _END = re.compile(r"[.!…][\"”’'»)\]]*$|[\"”’»]$")
+
+
+#: Words that turn the word after them round ("no workers were injured", "did not sign"),
+#: team-written (en, de, es, fr).
+_NEGATIONS = frozenset(
+    """no not never none nobody nothing neither nor cannot kein keine keinen keinem keiner
+    nicht nie niemand nichts ningún ninguna ninguno nadie nunca nada ne n' pas aucun aucune
+    jamais rien""".split()
+)
+#: Words between a negation and the word it turns round ("no one was hurt").
+_NEGATION_SKIP = frozenset("one single longer more".split())
+_WORD_TOKEN = re.compile(r"[^\W\d_]+(?:[’'][^\W\d_]+)*|\d[\d.,]*")
+#: A quotation of three words or more, in any of the usual marks.
+_QUOTED = re.compile(r"[“\"«„]([^“”\"«»„]{8,}?)[”\"»“]")
+_NOT_WORD = re.compile(r"[\W_]+")
+_EDITED = re.compile(r"\[[^\]]*\]|…|\.\.\.")
+
+
+@lru_cache(maxsize=50_000)
+def negated_words(text: str) -> frozenset[str]:
+    """The content words (as :func:`content_words` gives them) that a negation in ``text``
+    turns round: the first one after "no", "not", "never", "nobody", "didn't", ... ("no
+    workers were injured": ``worker``; "nobody was hurt": ``hurt``)."""
+    out: set[str] = set()
+    tokens = [t.lower().replace("’", "'") for t in _WORD_TOKEN.findall(text)]
+    for i, tok in enumerate(tokens):
+        if tok not in _NEGATIONS and not tok.endswith("n't"):
+            continue
+        for nxt in tokens[i + 1 : i + 5]:
+            if nxt in _NEGATION_SKIP:
+                continue
+            words = content_words(nxt)
+            if words:
+                out.add(words[0])
+                break
+    return frozenset(out)
+
+
+def contradicts(a: str, a_words, b: str, b_words) -> bool:
+    """Whether two sentences that share their words say opposite things about one of them:
+    one turns round a word the other, with no negation at all, states plainly ("No workers
+    were injured" and "Three workers were injured"). A negation about a word only one of
+    them has ("not a handgun") is not a contradiction, nor are two negations put
+    differently ("found no evidence", "did not find evidence")."""
+    neg_a, neg_b = negated_words(a), negated_words(b)
+    if bool(neg_a) == bool(neg_b):  # "found no evidence" and "did not find evidence" agree
+        return False
+    return bool(neg_a & set(b_words) or neg_b & set(a_words))
+
+
+def _plain_words(text: str) -> str:
+    return " ".join(_NOT_WORD.sub(" ", text.lower()).split())
+
+
+def quotes_in(text: str, source: str) -> bool:
+    """Whether every quotation of three words or more in ``text`` is in ``source`` (an
+    article's text), word for word: an outlet is never cited for words it did not print."""
+    plain = None
+    for m in _QUOTED.finditer(text):
+        # an editor's insertion ("President Xi [Jinping]") or a cut ("...") is not quoted
+        for part in _EDITED.split(m.group(1)):
+            quote = _plain_words(part)
+            if len(quote.split()) < 3:
+                continue
+            if plain is None:
+                plain = f" {_plain_words(source)} "
+            if f" {quote} " not in plain:
+                return False
+    return True
 
 
 def _balanced(text: str) -> bool:
@@ -912,6 +984,12 @@ class ExtractiveWriter:
                     merged[best.row].add(remaining[i].doc.index)
             if plain:  # unweighted too: common words count as much as rare ones
                 inside = np.maximum(inside, m.present[block].sum(axis=1) / m.counts[rows])
+            for i in np.flatnonzero(inside >= min(redundant, NEAR_REPEAT)):
+                # "no workers were injured" after "three workers were injured": another
+                # account, not a repeat; it may still be chosen
+                other = remaining[i]
+                if contradicts(best.text, best.sentence.words, other.text, other.sentence.words):
+                    inside[i] = 0.0
             max_inside = np.maximum(max_inside, inside)
         return chosen
 
@@ -919,10 +997,17 @@ class ExtractiveWriter:
     def _same_fact(chosen: _Candidate, other: _Candidate, figures) -> bool:
         """Whether a near-repeat states the same fact: no figure the chosen sentence lacks,
         and its article states every figure of the chosen one (12 dead and 15 dead are two
-        accounts, both shown)."""
+        accounts, both shown), neither turns round a word the other states (:func:`contradicts`),
+        and its article prints every quotation of the chosen one."""
         own = {w for w in chosen.sentence.words if w[:1].isdigit()}
         theirs = {w for w in other.sentence.words if w[:1].isdigit()}
-        return theirs <= own <= figures[other.doc.index]
+        return (
+            theirs <= own <= figures[other.doc.index]
+            and not contradicts(
+                chosen.text, chosen.sentence.words, other.text, other.sentence.words
+            )
+            and quotes_in(chosen.text, other.doc.text)
+        )
 
     def _add_counter_accounts(self, story, pool, m: _Mats):
         """Keep a counter-account (a denial, a rejection) when the story has none."""
@@ -1061,9 +1146,16 @@ class ExtractiveWriter:
                     cited.append(d.index)
                     continue
                 r = doc_rows[d.index]
-                if r.size and float(inside[r, k].max()) >= CITE_OVERLAP:
-                    if own_numbers <= figures[d.index]:
-                        cited.append(d.index)
+                if not r.size or own_numbers - figures[d.index]:
+                    continue
+                close = np.flatnonzero(inside[r, k] >= CITE_OVERLAP)
+                # it states the same thing: a sentence that shares the words and says it is
+                # so (or not so) alike, and every quotation printed in the article itself
+                if any(
+                    not contradicts(c.text, c.sentence.words, o.text, o.words)
+                    for o in (d.sentences[i] for i in close)
+                ) and quotes_in(c.text, doc_text[d.index]):
+                    cited.append(d.index)
             out[id(c)] = cited
         return out
 
