@@ -1122,7 +1122,8 @@ def embed_pending(engine: Engine, embedder, source_id: int | None = None, batch:
 
 #: Bumped by every committed clustering batch (and by a reset): see ``Clusterer.run``.
 CLUSTER_VERSION = "cluster_version"
-#: Set by a recluster's reset until clustering has caught up and swept the emptied stories.
+#: Set by a recluster's reset until clustering has caught up and swept the emptied stories:
+#: the first story row id the recluster makes (0: nothing to sweep).
 STORIES_TO_SWEEP = "stories_to_sweep"
 
 
@@ -1271,9 +1272,9 @@ class Clusterer:
                         self._restore(conn)
                     rows = store_stories.unassigned(conn, batch)
                     if not rows:
-                        if store_meta.get_int(conn, STORIES_TO_SWEEP):
-                            store_stories.sweep(conn)  # a recluster's leftovers (even one
-                            store_meta.put_int(conn, STORIES_TO_SWEEP, 0)  # that crashed)
+                        if new_from := store_meta.get_int(conn, STORIES_TO_SWEEP):
+                            store_stories.sweep(conn, new_from)  # a recluster's leftovers
+                            store_meta.put_int(conn, STORIES_TO_SWEEP, 0)  # (even one that crashed)
                             # the sweep may hand a story's articles to another row: rebuild
                             version = store_meta.bump(conn, CLUSTER_VERSION)
                             self.assigner = None
@@ -1355,7 +1356,8 @@ def recluster(
         store_meta.exclusive(conn, "cluster")
         before = store_stories.memberships(conn, since)
         count = store_stories.reset(conn, since)
-        store_meta.put_int(conn, STORIES_TO_SWEEP, 1)
+        # rows from this id on are made by this recluster (see store.stories.sweep)
+        store_meta.put_int(conn, STORIES_TO_SWEEP, store_stories.next_id(conn))
         store_meta.bump(conn, CLUSTER_VERSION)
     if on_reset:
         on_reset(count)

@@ -259,15 +259,21 @@ def reset(conn: Connection, since: datetime | None = None) -> int:
     return count
 
 
-def sweep(conn: Connection) -> int:
+def next_id(conn: Connection) -> int:
+    """The row id the next story made will have, or a lower one (ids only grow)."""
+    return (conn.execute(select(func.max(stories.c.id))).scalar() or 0) + 1
+
+
+def sweep(conn: Connection, new_from: int | None = None) -> int:
     """Settle the stories a ``reset`` left without articles; returns how many rows went.
 
     One whose articles went, most of them, to a story made new by the recluster (a row with
     no page) is that story: it takes the new row's articles back and keeps its id, page and
-    revisions, and the new row redirects to it. One whose articles went, most of them, to
-    another story with a page redirects to that story, as a merged story does (a link to it
-    keeps working). The others are deleted, their pages with them, and so are merged-away ids
-    that pointed only at them."""
+    revisions; the new row is deleted when the recluster made it (its id is ``new_from`` or
+    more: nobody has linked to it), else it redirects to the story. One whose articles went,
+    most of them, to another story with a page redirects to that story, as a merged story
+    does (a link to it keeps working). The others are deleted, their pages with them, and so
+    are merged-away ids that pointed only at them."""
     used = select(articles.c.story_id).where(articles.c.story_id.is_not(None))
     empty = (
         conn.execute(
@@ -288,7 +294,7 @@ def sweep(conn: Connection) -> int:
         paged = set(
             conn.execute(select(story_pages.c.story_id).distinct()).scalars()
         )  # (rows with a history of their own)
-        taken: set[int] = set()
+        taken: dict[int, int] = {}  # new row -> the story that took its articles back
         for story_id in sorted(empty, key=lambda sid: (min(went.get(sid, [(0, 0)])), sid)):
             if story_id not in went:
                 continue
@@ -297,12 +303,14 @@ def sweep(conn: Connection) -> int:
                 # a new row for what is this story, started by another of its articles (a
                 # recluster starts a story with its earliest article, a live run with the first
                 # one polled): the story keeps its id, page and revisions, and takes the
-                # articles; the new row redirects to it
+                # articles; the new row goes (or redirects to it, if it was there before)
                 merge(conn, heir, story_id)
+                if new_from is not None and heir >= new_from:
+                    conn.execute(delete(stories).where(stories.c.id == heir))
                 refresh_counts(conn, {story_id})
-                taken.add(heir)
+                taken[heir] = story_id
             else:
-                merge(conn, story_id, heir)
+                merge(conn, story_id, taken.get(heir, heir))
     conn.execute(
         update(articles).where(articles.c.prior_story_id.is_not(None)).values(prior_story_id=None)
     )
