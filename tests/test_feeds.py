@@ -428,6 +428,10 @@ RSS_ITEM = """<?xml version="1.0" encoding="utf-8"?>
         ("<![CDATA[Cd <i>ata</i> &amp; more]]>", "Cd ata & more"),
         ("AT&amp;amp;T profits", "AT&T profits"),  # escaped twice
         ("&amp;lt;em&amp;gt;Breaking&amp;lt;/em&amp;gt;", "Breaking"),
+        (
+            "&lt;em&gt;Live&lt;/em&gt;: mayor &lt;a href='/x'&gt;names&lt;/a&gt;, deputy",
+            "Live: mayor names, deputy",
+        ),
         ("5 &lt; 6 and 7 &gt; 3", "5 < 6 and 7 > 3"),
         ("Caf&#233; &#x2014;\n   news", "Café — news"),
         ("   ", None),

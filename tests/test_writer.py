@@ -497,6 +497,11 @@ def test_debris_cleaning_and_splitting():
 def test_clean_title_strips_markup_and_entities():
     assert clean_title("<script>alert(1)</script><b>Big</b> &amp;lt;i&amp;gt;news") == "Big news"
     assert clean_title("Tom &amp; Jerry") == "Tom & Jerry"
+    # a tag inside a line of words goes without a space, a block tag leaves one
+    assert clean_title("<em>Live</em>: Mayor <a href='/x'>names</a> deputy") == (
+        "Live: Mayor names deputy"
+    )
+    assert clean_title("Line<br>break<p>and paragraph") == "Line break and paragraph"
 
 
 def test_content_words():

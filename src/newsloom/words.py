@@ -13,6 +13,9 @@
   claim's day must be checked); the writer also drops English contractions.
 - :func:`guess_language` tells languages apart by counting their function words, for texts
   whose language the source did not declare.
+- :data:`INLINE_TAG` matches the HTML tags that sit inside a line of words (``<em>``, ``<a>``,
+  ``<span>``): text stripped of markup, by ingestion and by the writer, loses them without a
+  space ("<em>Live</em>: ..." is "Live: ...").
 
 No word list here was derived from any evaluation data.
 """
@@ -22,6 +25,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+
+INLINE_TAG = re.compile(
+    r"</?(?:a|abbr|b|bdi|bdo|cite|code|data|dfn|em|font|i|kbd|mark|q|s|samp|small|span|strike|"
+    r"strong|sub|sup|time|u|var)\b[^<>]*>",
+    re.IGNORECASE,
+)
 
 _EN = """
 a about above after again against ago all almost along already also although always am among

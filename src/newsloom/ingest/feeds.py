@@ -66,6 +66,7 @@ from lxml import etree
 
 from newsloom.errors import FeedError
 from newsloom.model import FeedEntry
+from newsloom.words import INLINE_TAG
 
 log = logging.getLogger(__name__)
 
@@ -322,10 +323,10 @@ def plain_text(value: object, *, html_markup: bool = True) -> str | None:
     if not isinstance(value, str):
         return None
     if html_markup:
-        value = _TAG.sub(" ", value)
+        value = _TAG.sub(" ", INLINE_TAG.sub("", value))
     value = html.unescape(value)
     if html_markup and "<" in value:  # markup that had been escaped twice
-        value = _TAG.sub(" ", value)
+        value = _TAG.sub(" ", INLINE_TAG.sub("", value))
     value = _WS.sub(" ", value).strip()
     return value or None
 

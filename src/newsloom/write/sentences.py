@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from newsloom.words import FUNCTION_WORDS, TOKEN, normalise_number, stem
+from newsloom.words import FUNCTION_WORDS, INLINE_TAG, TOKEN, normalise_number, stem
 
 # ---------------------------------------------------------------------------------------------
 # Markup
@@ -51,7 +51,7 @@ def _strip_tags(text: str) -> str:
     text = _BLOCKS.sub(" ", text)
     text = _UNCLOSED_BLOCK.sub(" ", text)
     text = _BREAKS.sub("\n", text)
-    return _TAG.sub(" ", text)
+    return _TAG.sub(" ", INLINE_TAG.sub("", text))
 
 
 def clean_markup(text: str | None) -> str:
