@@ -86,7 +86,7 @@ def test_good_and_broken_sources_in_one_run(engine, db_settings, httpserver, sta
                 ("/a/binary", "Binary"),
             ],
         ),
-        content_type="application/rss+xml",
+        content_type="text/html; charset=utf-8",  # as many servers label feeds
     )
     for i in (1, 2):
         hs.expect_request(f"/a/{i}").respond_with_data(
@@ -154,8 +154,15 @@ def test_good_and_broken_sources_in_one_run(engine, db_settings, httpserver, sta
     # the binary page could not be extracted: the feed's own title and summary are kept
     assert stored[f"{base}/a/binary"].text == "About Binary"
     assert any(e["url"] == f"{base}/a/binary" and e["source_id"] == good.id for e in errors)
-    # a truncated feed that still yields items is read
+    # a truncated feed that still yields items is read, and its source's health says what
+    # was wrong (what followed the break is lost until it is whole again)
     assert results[trunc.id].status == "ok"
+    assert srcs[trunc.id].error_count == 0 and srcs[trunc.id].last_success is not None
+    assert "malformed, read in part" in srcs[trunc.id].last_error  # `sources list` shows it
+    (cut,) = [e for e in errors if e["source_id"] == trunc.id]
+    assert cut["kind"] == "malformed" and "read in part (1 entries)" in cut["message"]
+    # the good feed, served as text/html: no complaint about its content type
+    assert not [e for e in errors if e["source_id"] == good.id and e["url"] == good.url]
 
     expected_kind = {
         "gone": "http_410",

@@ -486,7 +486,7 @@ class Poller:
         """Poll one source. Every failure is logged with the source's id and saved on its row."""
         now = datetime.now(UTC)
         result = RefreshResult(source_id=src.id, status="ok")
-        retry_after = None
+        retry_after = partial = None
         src.last_fetch = now
         try:
             resp = await self.fetcher.fetch(src.url, etag=src.etag, last_modified=src.last_modified)
@@ -499,12 +499,21 @@ class Poller:
                     feed = self._parse(resp)
                     entries = feed.entries
                     name_from_feed(self.engine, src, feed.title)
+                    if feed.warning:  # read up to where it breaks: say so on the source
+                        partial = FeedError(
+                            f"feeds: {src.url} is malformed, read in part "
+                            f"({len(entries)} entries): {feed.warning}"
+                        )
+                        what = "feed read in part"
+                        self._record_failure(what, src, src.url, partial, "malformed")
                 except SitemapIndexError as index:
                     entries = await self._sitemap_index_entries(src, index)
                 src.etag, src.last_modified = resp.etag, resp.last_modified
                 await self._ingest_entries(src, entries, result)
                 src.poll_interval = self._poll_interval(src, entries, now)
             src.error_count, src.last_error, src.last_success = 0, None, now
+            if partial is not None:  # a success all the same, with its complaint shown
+                src.last_error = str(partial)
         except (FetchError, FeedError) as exc:
             retry_after = getattr(exc, "retry_after", None)
             src.error_count += 1

@@ -412,8 +412,14 @@ def _parse_feedparser(
 
     warning = None
     if result.get("bozo"):
-        warning = str(result.get("bozo_exception") or "malformed feed")
-        log.warning("feeds: %s is malformed (%s); kept %d entries", url, warning, len(raw_entries))
+        why = result.get("bozo_exception")
+        if isinstance(why, feedparser.ThingsNobodyCaresAboutButMe):  # a charset, a content type
+            log.debug("feeds: %s: %s", url, why)
+        else:  # broken XML: what follows the break is lost
+            warning = str(why or "malformed feed")
+            log.warning(
+                "feeds: %s is malformed (%s); kept %d entries", url, warning, len(raw_entries)
+            )
 
     feed = result.get("feed") or {}
     language = _clean(feed.get("language"))
