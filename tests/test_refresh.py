@@ -490,3 +490,106 @@ def test_a_site_that_hangs_costs_a_few_timeouts_and_loses_nothing(
         assert list(store_articles.iter_articles(conn)) == []
     assert len(waiting) == 12
     assert sum("not tried" in p.last_error for p in waiting) >= 6
+
+
+def _strike_page(drivers: str, title: str) -> str:
+    paras = [
+        f"Bus drivers in Calderon walked out on Monday morning, and {drivers} drivers left their "
+        "buses in the depots as the strike over pay began across the city.",
+        "The Calderon Transit Workers union said talks with the city's bus operator had broken "
+        "down on Sunday night after the company refused to raise its pay offer again.",
+        "Commuters queued for taxis and trams in the city centre, and several schools told "
+        "pupils to stay at home until the buses run again.",
+        "The operator said it regretted the strike and was ready to return to talks at any time, "
+        "but that the union's demand would cost more than the city could pay this year.",
+    ]
+    body = "".join(f"<p>{p}</p>" for p in paras)
+    return (
+        f"<html lang='en'><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+        f"{body}</article></body></html>"
+    )
+
+
+def _atom(base: str, title: str, updated: str) -> str:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>Calderon Ledger</title><id>{base}/</id><updated>{updated}</updated>"
+        f'<entry><title>{title}</title><link href="{base}/strike"/><id>{base}/strike</id>'
+        f"<published>2026-11-27T08:00:00Z</published><updated>{updated}</updated>"
+        "<summary>Bus drivers walk out.</summary></entry>"
+        # an RSS-style item whose date the feed renews at every build: not a correction
+        f'<entry><title>Weather</title><link href="{base}/weather"/><id>{base}/weather</id>'
+        f"<published>{updated}</published><summary>Rain.</summary></entry></feed>"
+    )
+
+
+def test_a_correction_under_the_same_url_is_stored_in_place(engine, db_settings, httpserver):
+    """An outlet corrects its report under the same URL (a new title, the feed's `updated`
+    later): the stored article takes the correction, its story's page is written again with
+    it; an item whose only change is its date is not fetched again."""
+    from sqlalchemy import select
+
+    from newsloom.pipeline import Clusterer, write_pending
+    from newsloom.store import pages as store_pages
+    from newsloom.store.schema import articles as articles_table
+
+    settings = replace(db_settings, min_outlets=1)
+    base = httpserver.url_for("")[:-1]
+    state = {"feed": _atom(base, "800 drivers strike in Calderon", "2026-11-27T08:00:00Z")}
+    state["page"] = _strike_page("800", "800 drivers strike in Calderon")
+    fetched = []
+
+    def feed(request):
+        return Response(state["feed"], content_type="application/atom+xml")
+
+    def article(request):
+        fetched.append(request.path)
+        html = state["page"] if request.path == "/strike" else page("Weather", 7)
+        return Response(html, content_type="text/html")
+
+    httpserver.expect_request("/feed.xml").respond_with_handler(feed)
+    httpserver.expect_request("/strike").respond_with_handler(article)
+    httpserver.expect_request("/weather").respond_with_handler(article)
+    src, _ = add_source(engine, Source(url=f"{base}/feed.xml", name="Calderon Ledger"))
+
+    def poll_now():
+        later = datetime.now(UTC) + timedelta(days=365)  # every source due
+        (result,) = asyncio.run(refresh_due(engine, settings, now=later))
+        return result.tally
+
+    assert poll_now().new == 2
+    Clusterer(engine, settings).run()
+    write_pending(engine, settings)
+    with engine.connect() as conn:
+        story_id = conn.execute(
+            select(articles_table.c.story_id).where(articles_table.c.url == f"{base}/strike")
+        ).scalar_one()
+        first = store_pages.latest_page(conn, story_id)
+    assert "800 drivers" in first["headline"] + str(first["story"])
+    assert sorted(fetched) == ["/strike", "/weather"]
+
+    # the same items again, the weather item with a new date: nothing is fetched
+    state["feed"] = _atom(base, "800 drivers strike in Calderon", "2026-11-27T08:00:00Z")
+    state["feed"] = state["feed"].replace(
+        "<published>2026-11-27T08:00:00Z</published><summary>Rain",
+        "<published>2026-11-27T09:30:00Z</published><summary>Rain",
+    )
+    assert poll_now().corrected == 0 and len(fetched) == 2
+
+    # the correction: 1,200 drivers, a new title, a later `updated`
+    state["feed"] = _atom(base, "1,200 drivers strike in Calderon", "2026-11-27T11:00:00Z")
+    state["page"] = _strike_page("1,200", "1,200 drivers strike in Calderon")
+    tally = poll_now()
+    assert tally.corrected == 1 and "corrected in place 1" in tally.summary()
+    assert fetched.count("/strike") == 2 and fetched.count("/weather") == 1
+    with engine.connect() as conn:
+        art = store_articles.article_by_url(conn, f"{base}/strike")
+        assert art.title == "1,200 drivers strike in Calderon"
+        assert "1,200 drivers left" in art.text
+        assert store_articles.article_count(conn) == 2  # stored in place, not twice
+    assert write_pending(engine, settings).written == 1  # its story's page, written again
+    with engine.connect() as conn:
+        latest = store_pages.latest_page(conn, story_id)
+    shown = latest["headline"] + " " + " ".join(p["text"] for p in latest["story"])
+    assert "1,200" in shown and "800 drivers" not in shown
+    assert poll_now().corrected == 0 and fetched.count("/strike") == 2  # once per correction

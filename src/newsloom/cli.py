@@ -430,9 +430,16 @@ def fetch(obj, all_sources):
     new = sum(r.tally.new + r.tally.duplicate for r in results)
     click.echo(
         f"polled {len(results)} sources: {ok} ok, {len(results) - ok} failed; {new} new articles"
+        + _corrected(results)
     )
     if not ok:
         _every_source_failed()
+
+
+def _corrected(results) -> str:
+    """ ", 2 corrected in place" when polls found stored articles corrected by their feed."""
+    n = sum(r.tally.corrected for r in results)
+    return f", {n} corrected in place" if n else ""
 
 
 def _host_port(fn):
@@ -521,8 +528,8 @@ def run(obj, once, workers, host, port):
         if once or results or clustered.articles or written.written:
             click.echo(
                 f"{datetime.now().strftime('%H:%M:%S')} polled {len(results)} sources "
-                f"({failed} failed), {new} new articles; {clustered.new_stories} new stories; "
-                f"{written.written} pages written"
+                f"({failed} failed), {new} new articles{_corrected(results)}; "
+                f"{clustered.new_stories} new stories; {written.written} pages written"
             )
 
     if workers:

@@ -5,6 +5,7 @@ Nothing here imports a framework; the store turns rows into these and back.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -59,6 +60,16 @@ class FeedEntry:
     author: str | None = None
     guid: str | None = None
     language: str | None = None
+    #: when the feed says the item last changed (Atom ``updated``, JSON Feed
+    #: ``date_modified``); None where it does not say (RSS)
+    updated: datetime | None = None
+
+
+def entry_version(entry: FeedEntry) -> str:
+    """What identifies a version of a feed item: its title and the time the feed says it
+    changed. Not its publication date: some feeds give every item a new one at each build."""
+    updated = entry.updated.isoformat() if entry.updated else ""
+    return hashlib.sha1(f"{entry.title or ''}\0{updated}".encode()).hexdigest()
 
 
 @dataclass
@@ -110,4 +121,6 @@ class Article:
     content_hash: str | None = None
     duplicate_of: int | None = None
     fetched: datetime | None = None
+    #: the feed item it came from, as :func:`entry_version` gives it (a correction changes it)
+    entry_version: str | None = None
     id: int | None = None

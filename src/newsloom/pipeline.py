@@ -38,7 +38,7 @@ from .ingest.fetch import Fetcher
 from .ingest.normalize import DuplicateIndex, canonical_url, content_hash
 from .ingest.opml import read_opml
 from .metrics import ARTICLES_INGESTED, CLUSTER_BATCH_SECONDS, FETCH_ERRORS, POLLS, timed_write
-from .model import KINDS, Article, Extracted, FeedEntry, Source, story_status
+from .model import KINDS, Article, Extracted, FeedEntry, Source, entry_version, story_status
 from .store import articles as store_articles
 from .store import meta as store_meta
 from .store import pages as store_pages
@@ -111,6 +111,8 @@ class Tally:
     known: int = 0
     rejected: int = 0
     deferred: int = 0
+    #: stored articles whose feed item changed, fetched again and corrected in place
+    corrected: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     #: reason -> where each rejected line or record was (import only)
     rejected_at: dict[str, list[str]] = field(default_factory=dict)
@@ -144,6 +146,8 @@ class Tally:
             line += f" ({reasons})"
         if self.deferred:
             line += f", pages to try again later {self.deferred}"
+        if self.corrected:
+            line += f", corrected in place {self.corrected}"
         if self.warnings:
             shown = [f"{w}: {_counted(places)}" for w, places in sorted(self.warnings.items())]
             line += "; warnings: " + ", ".join(shown)
@@ -263,6 +267,7 @@ def article_from_page(ex: Extracted, entry: FeedEntry | None, source: Source | N
         text=ex.text or "",
         published=ex.published or (entry.published if entry else None),
         author=ex.author or (entry.author if entry else None),
+        entry_version=entry_version(entry) if entry else None,
         language=ex.language or (source.language if source else None),
         source_id=source.id if source else None,
         source_name=source.name if source else ex.site_name,
@@ -281,6 +286,7 @@ def article_from_entry(entry: FeedEntry, source: Source) -> Article:
         text=entry.summary or "",
         published=entry.published,
         author=entry.author,
+        entry_version=entry_version(entry),
         language=entry.language or source.language,
         source_id=source.id,
         source_name=source.name,
@@ -430,6 +436,9 @@ PASSING = frozenset({"timeout", "connect", "dns", "http_5xx", "http_429", "http_
 TEASER_WORDS = 50
 #: The wait before a failed page's second try; it doubles with each try.
 RETRY_FIRST_WAIT = timedelta(minutes=10)
+#: Stored articles fetched again at most per poll of a source because their feed item changed
+#: (a correction): a feed that retitles everything at once costs a few polls, not a flood.
+CORRECTIONS_PER_POLL = 10
 
 
 class Poller:
@@ -580,8 +589,10 @@ class Poller:
             for url, pending in waiting.items():
                 by_url.setdefault(url, pending.entry)
             known = store_articles.known_urls(conn, list(by_url))
+            versions = store_articles.entry_versions(conn, sorted(known - waiting.keys()))
         for _ in known:
             result.tally.add(Outcome("known"))
+        await self._corrections(src, by_url, versions, result)
         if known & waiting.keys():  # stored meanwhile (another source, another process)
             with transaction(self.engine) as conn:
                 for url in known & waiting.keys():
@@ -617,6 +628,56 @@ class Poller:
                     store_pending.forget(conn, url)
 
         await asyncio.gather(*(one(u, e) for u, e in todo))
+
+    async def _corrections(self, src: Source, by_url, versions, result) -> None:
+        """Fetch again the stored articles whose feed item changed (a new title, a later
+        ``updated``: a correction under the same URL), at most :data:`CORRECTIONS_PER_POLL`
+        a poll, and store what changed in place; their stories' pages are written again. An
+        article stored before versions were kept (or from an import) only takes the item's."""
+        first, changed = [], []
+        for url, stored in versions.items():
+            version = entry_version(by_url[url])
+            if stored is None:
+                first.append((url, version))
+            elif stored != version:
+                changed.append((url, by_url[url], version))
+        if first:
+            with transaction(self.engine) as conn:
+                for url, version in first:
+                    store_articles.revise(conn, url, version)
+
+        async def one(url: str, entry: FeedEntry, version: str) -> None:
+            art = article_from_entry(entry, src)
+            if self.settings.fetch_pages:
+                try:
+                    page = await self.fetcher.fetch(entry.url, check_robots=True)
+                    if not looks_like_html(page.content_type, page.content):
+                        raise ExtractError(f"extract: {entry.url} is {page.content_type}")
+                    ex = await self.extractor(page.content, page.url, page.charset)
+                    art = article_from_page(ex, entry, src)
+                except (FetchError, ExtractError) as exc:
+                    self._record_failure("corrected article page failed", src, url, exc, "extract")
+                    if getattr(exc, "kind", None) in PASSING:
+                        return  # the version stays: tried again at the next poll
+                    art.text = ""  # keep the page's text rather than the feed's teaser
+            text = (art.text or "").strip()
+            with transaction(self.engine) as conn:
+                corrected, story_id = store_articles.revise(
+                    conn,
+                    url,
+                    version,
+                    title=(art.title or "").strip(),
+                    text=text,
+                    content_hash=content_hash(text) if text else None,
+                )
+                if corrected:
+                    result.tally.corrected += 1
+                    log.info("article corrected in place source_id=%s url=%s", src.id, url)
+                    if story_id is not None:  # its page is written again, with the correction
+                        store_stories.refresh_counts(conn, {story_id})
+                        store_pages.stale_articles(conn, story_id)
+
+        await asyncio.gather(*(one(*c) for c in changed[:CORRECTIONS_PER_POLL]))
 
     async def _article_for_entry(self, src: Source, url: str, entry: FeedEntry):
         """Fetch and extract an entry's page: (article, page types, status).

@@ -465,6 +465,8 @@ def _feedparser_entry(ctx: _Context, e: dict, feed_language: str | None) -> Feed
         if value:
             published = _struct_date(value)
             break
+    updated = dict.get(e, "updated_parsed")
+    updated = _struct_date(updated) if updated else None
     language = None
     for key in ("title_detail", "summary_detail"):
         language = language or _clean((e.get(key) or {}).get("language"))
@@ -476,6 +478,7 @@ def _feedparser_entry(ctx: _Context, e: dict, feed_language: str | None) -> Feed
         author=_author(e),
         guid=_clean(e.get("id")),
         language=language or feed_language,
+        updated=ctx.date(updated),
     )
 
 
@@ -571,6 +574,7 @@ def _json_entry(
         author=_json_author(item) or feed_author,
         guid=str(guid).strip() or None if guid is not None else None,
         language=_clean(item.get("language")) or feed_language,
+        updated=ctx.date(parse_date(item.get("date_modified"))),
     )
 
 

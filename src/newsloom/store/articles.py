@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import fields
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, update
 
 from ..model import Article
 from .db import upsert
@@ -50,6 +50,33 @@ def known_urls(conn: Connection, urls: list[str]) -> set[str]:
             conn.execute(select(articles.c.url).where(articles.c.url.in_(chunk))).scalars()
         )
     return found
+
+
+def entry_versions(conn: Connection, urls: list[str]) -> dict[str, str | None]:
+    """The feed-item version each of these stored URLs was stored (or last corrected) from."""
+    out: dict[str, str | None] = {}
+    for i in range(0, len(urls), 500):
+        query = select(articles.c.url, articles.c.entry_version).where(
+            articles.c.url.in_(urls[i : i + 500])
+        )
+        out.update(conn.execute(query).all())
+    return out
+
+
+def revise(conn: Connection, url: str, entry_version: str, **changes) -> tuple[bool, int | None]:
+    """Record the feed-item version of a stored article and store ``changes`` (``title``,
+    ``text``, ``content_hash``: a correction) where they are given and differ from what it
+    holds. Returns (whether its title or text changed, the article's story)."""
+    row = conn.execute(select(articles).where(articles.c.url == url)).first()
+    if row is None:
+        return False, None
+    values = {k: v for k, v in changes.items() if v and v != getattr(row, k)}
+    conn.execute(
+        update(articles)
+        .where(articles.c.id == row.id)
+        .values(entry_version=entry_version, **values)
+    )
+    return bool(values.keys() & {"title", "text"}), row.story_id
 
 
 def url_with_external_id(conn: Connection, external_id: str, but: int) -> str | None:

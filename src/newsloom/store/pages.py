@@ -115,6 +115,16 @@ def page_articles(conn: Connection, story_id: int) -> list:
     )
 
 
+def stale_articles(conn: Connection, story_id: int) -> None:
+    """Mark the story's newest page as written from articles that have changed since (one
+    was corrected in place), so the writer does not take it as current."""
+    conn.execute(
+        update(story_pages)
+        .where(story_pages.c.story_id == story_id)
+        .values(articles_hash="corrected since")
+    )
+
+
 def save_page(
     conn: Connection,
     story_id: int,

@@ -102,6 +102,8 @@ articles = Table(
     Column("story_reason", Text),  # why the assigner put it there
     # the story a recluster took it from, until the recluster is settled (stories.sweep)
     Column("prior_story_id", Integer),
+    # the feed item's version when stored (model.entry_version): a correction changes it
+    Column("entry_version", String(40)),
     Index("ix_articles_published", "published"),
     Index("ix_articles_story_id", "story_id"),
     Index("ix_articles_source_id", "source_id"),
