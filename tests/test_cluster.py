@@ -104,6 +104,11 @@ def test_recluster_is_deterministic_and_online_matches_batch(db_settings, tmp_pa
 
     cli(db_settings, "recluster", "--since", "2026-11-19T12:00")
     assert partition(exported(db_settings)) == EXPECTED
+    # the same moment with an offset, as the import format writes times
+    cli(db_settings, "recluster", "--since", "2026-11-19T13:00:00+01:00")
+    assert without_clock(exported(db_settings)) == without_clock(first)
+    out = cli(db_settings, "recluster", "--since", "19/11/2026", check=False)
+    assert "'19/11/2026' is not a date: use 2026-05-03 or 2026-05-03T08:00:00Z" in out
 
 
 def test_merge_keeps_the_older_id_and_redirects_the_other(db_settings, tmp_path):
@@ -389,6 +394,49 @@ def test_recluster_keeps_the_id_of_a_story_a_later_report_started(db_settings, t
         rows = conn.execute(text("SELECT short_id, merged_into FROM stories")).all()
         assert [tuple(r) for r in rows] == [(before["id"], None)]
     engine.dispose()
+
+
+def test_a_recluster_stopped_half_way_is_taken_up_where_it_was(db_settings, tmp_path):
+    """A recluster killed before it finished, then run again, gives what one whole run
+    gives: the story keeps its id, page and revisions, no id appears or goes, and the
+    summary counts the stories that changed since before the first run (none here). The
+    killed run left the story's row emptied and its first article placed in a new row."""
+    from newsloom.pipeline import recluster
+
+    strike = [a for a in ARTICLES if a["story"] == "D"]  # d1 07:00, d2 10:00, d3 12:30
+    cli(db_settings, "import", str(write(tmp_path / "first.jsonl", strike[1:2])))
+    cli(db_settings, "cluster")  # d2 starts the story
+    cli(db_settings, "import", str(write(tmp_path / "rest.jsonl", [strike[0], strike[2]])))
+    cli(db_settings, "cluster")
+    cli(db_settings, "write", NEWSLOOM_MIN_OUTLETS="1")
+    (before,) = exported(db_settings)
+
+    class Killed(Exception):
+        pass
+
+    def killed(tally):
+        raise Killed  # after the first batch (d1 alone) is committed
+
+    engine = open_store(db_settings)
+    try:
+        try:
+            recluster(engine, db_settings, batch=1, on_batch=killed)
+        except Killed:
+            pass
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT short_id, article_count FROM stories")).all()
+        assert len(rows) == 2 and (before["id"], 0) in rows  # emptied, and a new row
+        tally = recluster(engine, db_settings)
+        assert tally.changed == 0 and "every story has the articles it had" in tally.summary()
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT short_id, merged_into FROM stories")).all()
+        assert [tuple(r) for r in rows] == [(before["id"], None)]
+    finally:
+        engine.dispose()
+    (after,) = exported(db_settings)
+    same = ("id", "page_revision", "first_seen", "headline", "article_count", "merged_ids")
+    assert {k: after[k] for k in same} == {k: before[k] for k in same}
+    assert [a["url"] for a in after["articles"]] == [a["url"] for a in before["articles"]]
 
 
 def test_a_story_a_recluster_leaves_with_one_outlet_has_its_page_rewritten(db_settings, tmp_path):

@@ -64,6 +64,25 @@ def reads_store(fn):
 #: A TCP port (0 would be any free port, which the messages could not name).
 PORT = click.IntRange(1, 65535)
 
+
+class Moment(click.ParamType):
+    """An ISO 8601 date or time (``2026-05-03``, ``2026-05-03T08:00``, ``...Z``,
+    ``...+02:00``), as the import format writes them; one without an offset is UTC."""
+
+    name = "date"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, datetime):
+            return value
+        try:
+            when = datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(
+                f"{value!r} is not a date: use 2026-05-03 or 2026-05-03T08:00:00Z", param, ctx
+            )
+        return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
 #: ``newsloom fetch``'s and ``run --once``'s exit status when sources were polled and every one
 #: failed (1 is any other error, 2 a usage error).
 EXIT_ALL_FAILED = 3
@@ -734,11 +753,27 @@ def worker(obj, concurrency, name, metrics_port, metrics_host):
 # --- stories -------------------------------------------------------------------------------
 
 
+#: Seconds between two progress lines of `cluster` and `recluster` when stderr is no terminal.
+PROGRESS_EVERY = 10.0
+
+
 def _cluster_progress(total: int | None, fn):
     """Run ``fn(on_batch, on_total)`` with a progress bar on a terminal (``on_total(n)`` sets
-    its length when ``total`` is not known yet)."""
-    if not sys.stderr.isatty() or total == 0:
+    its length when ``total`` is not known yet), or a line every :data:`PROGRESS_EVERY`
+    seconds on stderr when that is a log."""
+    if total == 0:
         return fn(None, None)
+    if not sys.stderr.isatty():
+        state = {"total": total, "last": time.monotonic()}
+
+        def line(tally) -> None:
+            if time.monotonic() - state["last"] < PROGRESS_EVERY:
+                return
+            state["last"] = time.monotonic()
+            of = f" of {state['total']}" if state["total"] else ""
+            click.echo(f"clustering: {tally.articles}{of} articles placed", err=True)
+
+        return fn(line, lambda n: state.update(total=n))
     from rich.progress import Progress
 
     with Progress(transient=True) as progress:
@@ -767,8 +802,9 @@ def cluster(obj):
 @main.command()
 @click.option(
     "--since",
-    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]),
-    help="Only rebuild from this date (UTC) on; earlier stories stay as they are.",
+    type=Moment(),
+    help="Only rebuild from this date or time on (ISO 8601; without an offset, UTC); "
+    "earlier stories stay as they are.",
 )
 @reads_store
 @click.pass_obj
@@ -779,11 +815,10 @@ def recluster(obj, since):
     time."""
     from .pipeline import recluster as rebuild
 
-    when = since.replace(tzinfo=UTC) if since else None
     tally = _cluster_progress(
         None,
         lambda on_batch, on_total: rebuild(
-            obj.engine, obj.settings, when, on_reset=on_total, on_batch=on_batch
+            obj.engine, obj.settings, since, on_reset=on_total, on_batch=on_batch
         ),
     )
     click.echo(tally.summary())

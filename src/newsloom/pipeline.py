@@ -1192,9 +1192,10 @@ def embed_pending(engine: Engine, embedder, source_id: int | None = None, batch:
 
 #: Bumped by every committed clustering batch (and by a reset): see ``Clusterer.run``.
 CLUSTER_VERSION = "cluster_version"
-#: Set by a recluster's reset until clustering has caught up and swept the emptied stories:
-#: the first story row id the recluster makes (0: nothing to sweep).
+#: Set by a recluster's reset until clustering has caught up and swept the emptied stories.
 STORIES_TO_SWEEP = "stories_to_sweep"
+#: The first story row id a recluster makes (``store.stories.sweep``), until its sweep.
+RECLUSTER_ROWS_FROM = "recluster_rows_from"
 
 
 #: The assigner's keys in its reasons: "merged story 12 into story 3", "duplicate of article 7".
@@ -1342,9 +1343,12 @@ class Clusterer:
                         self._restore(conn)
                     rows = store_stories.unassigned(conn, batch)
                     if not rows:
-                        if new_from := store_meta.get_int(conn, STORIES_TO_SWEEP):
-                            store_stories.sweep(conn, new_from)  # a recluster's leftovers
-                            store_meta.put_int(conn, STORIES_TO_SWEEP, 0)  # (even one that crashed)
+                        if store_meta.get_int(conn, STORIES_TO_SWEEP):
+                            # a recluster's leftovers (even one that crashed)
+                            new_from = store_meta.get_int(conn, RECLUSTER_ROWS_FROM) or None
+                            store_stories.sweep(conn, new_from)
+                            store_meta.put_int(conn, STORIES_TO_SWEEP, 0)
+                            store_meta.put_int(conn, RECLUSTER_ROWS_FROM, 0)
                             # the sweep may hand a story's articles to another row: rebuild
                             version = store_meta.bump(conn, CLUSTER_VERSION)
                             self.assigner = None
@@ -1413,6 +1417,7 @@ def recluster(
     *,
     on_reset=None,
     on_batch=None,
+    batch: int = 256,
     **kw,
 ) -> ClusterTally:
     """Forget assignments (from ``since`` on) and cluster again: same input, same stories.
@@ -1420,18 +1425,25 @@ def recluster(
     A story rebuilt with the articles it had keeps its row, its page and its ``updated``
     time; once every article is placed again, a story left without articles redirects to
     the story that took most of them (``store.stories.sweep``), or is deleted if none did.
-    ``on_reset(n)`` is told how many articles are to be placed again.
+    ``on_reset(n)`` is told how many articles are to be placed again. A recluster stopped
+    before it finished (killed, a crash) is taken up where it was: its articles count in the
+    stories they had before it, so ids, pages and the summary are those of one whole run.
     """
     with transaction(engine) as conn:
         store_meta.exclusive(conn, "cluster")
         before = store_stories.memberships(conn, since)
-        count = store_stories.reset(conn, since)
-        # rows from this id on are made by this recluster (see store.stories.sweep)
-        store_meta.put_int(conn, STORIES_TO_SWEEP, store_stories.next_id(conn))
+        store_stories.reset(conn, since)
+        count = store_stories.unassigned_count(conn)
+        # rows from this id on are made by a recluster (see store.stories.sweep): this one's,
+        # or from the first row of one stopped before it could sweep
+        stopped = store_meta.get_int(conn, STORIES_TO_SWEEP)
+        new_from = stopped and store_meta.get_int(conn, RECLUSTER_ROWS_FROM)
+        store_meta.put_int(conn, RECLUSTER_ROWS_FROM, new_from or store_stories.next_id(conn))
+        store_meta.put_int(conn, STORIES_TO_SWEEP, 1)
         store_meta.bump(conn, CLUSTER_VERSION)
     if on_reset:
         on_reset(count)
-    tally = Clusterer(engine, settings, **kw).run(on_batch=on_batch)
+    tally = Clusterer(engine, settings, **kw).run(batch=batch, on_batch=on_batch)
     with transaction(engine) as conn:
         store_meta.exclusive(conn, "cluster")
         tally.changed = store_stories.keep_updated(conn, before, since)

@@ -237,7 +237,9 @@ def reset(conn: Connection, since: datetime | None = None) -> int:
     started again by the same first article gets its row back (``create_story``), and
     ``sweep`` settles the stories still without articles once clustering has caught up (each
     article remembers its story until then, ``prior_story_id``). Until then an emptied story
-    counts no article, so no page is written for it.
+    counts no article, so no page is written for it. After a recluster that was stopped
+    before its sweep, an article keeps the story it had before that one (the sweep has not
+    yet settled it), and one it left unplaced stays so.
     """
     which = [articles.c.story_id.is_not(None)]
     if since is not None:
@@ -246,7 +248,11 @@ def reset(conn: Connection, since: datetime | None = None) -> int:
     count = conn.execute(
         update(articles)
         .where(*which)
-        .values(story_id=None, story_reason=None, prior_story_id=articles.c.story_id)
+        .values(
+            story_id=None,
+            story_reason=None,
+            prior_story_id=func.coalesce(articles.c.prior_story_id, articles.c.story_id),
+        )
     ).rowcount
     used = select(articles.c.story_id).where(articles.c.story_id.is_not(None))
     conn.execute(
@@ -311,6 +317,10 @@ def sweep(conn: Connection, new_from: int | None = None) -> int:
                 taken[heir] = story_id
             else:
                 merge(conn, story_id, taken.get(heir, heir))
+    if new_from is not None:  # rows the recluster made and merged away: nobody saw their ids
+        conn.execute(
+            delete(stories).where(stories.c.id >= new_from, stories.c.merged_into.is_not(None))
+        )
     conn.execute(
         update(articles).where(articles.c.prior_story_id.is_not(None)).values(prior_story_id=None)
     )
@@ -333,11 +343,13 @@ def memberships(conn: Connection, since: datetime | None = None) -> dict[int, tu
 
 
 def _article_sets(conn: Connection, since: datetime | None) -> dict[int, str]:
-    """A digest of each story's article ids (the stories of :func:`memberships`)."""
-    query = select(articles.c.story_id, articles.c.id).where(articles.c.story_id.is_not(None))
+    """A digest of each story's article ids (the stories of :func:`memberships`); an article
+    a recluster has taken and not yet settled counts in the story it had before."""
+    story = func.coalesce(articles.c.prior_story_id, articles.c.story_id)
+    query = select(story, articles.c.id).where(story.is_not(None))
     if since is not None:
-        touched = select(articles.c.story_id).where(ARTICLE_TIME >= since)
-        query = query.where(articles.c.story_id.in_(touched))
+        touched = select(story).where(ARTICLE_TIME >= since)
+        query = query.where(story.in_(touched))
     members: dict[int, list[int]] = {}
     for story_id, article_id in conn.execute(query):
         members.setdefault(story_id, []).append(article_id)
