@@ -505,3 +505,27 @@ def test_export_to_a_gz_file_is_gzipped_and_the_help_says_so(db_settings, tmp_pa
         assert len(lines) == (1 if what == "articles" else 0)
         helped = " ".join(CliRunner().invoke(main, ["export", what, "--help"]).output.split())
         assert "gzip-compressed when FILE ends in .gz" in helped, helped
+
+
+def test_a_huge_text_is_cut_with_a_warning(db_settings, tmp_path):
+    """A 4 MB "article" (a dump pasted into one line) is kept to its first 200,000
+    characters, cut between words, and the summary says so; it cost gigabytes to
+    fingerprint whole."""
+    words = " ".join(f"w{i % 997}" for i in range(800_000))  # about 4 MB
+    rows = [
+        {"url": "https://a.example/huge", "title": "A very long one", "text": words},
+        {"url": "https://a.example/short", "title": "Short", "text": "A ferry sank."},
+    ]
+    src = tmp_path / "in.jsonl"
+    write_jsonl(src, rows)
+    result = run_cli(db_settings, "import", str(src))
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "in.jsonl: read 2, new 2, syndicated copies 0, already stored 0, rejected 0; "
+        "warnings: text cut to its first 200,000 characters: 1 (in.jsonl:1)\n"
+    )
+    out = run_cli(db_settings, "export", "articles")
+    texts = {a["url"]: a["text"] for a in map(json.loads, out.output.splitlines())}
+    huge = texts["https://a.example/huge"]
+    assert 100_000 < len(huge) <= 200_000 and words.startswith(huge) and not huge.endswith(" ")
+    assert words[len(huge)] == " "  # cut between two words
