@@ -459,3 +459,16 @@ def test_a_story_a_recluster_leaves_with_one_outlet_has_its_page_rewritten(db_se
     # and its "What changed" says which articles left
     gone = {c["url"] for c in a["changes"] if c["type"] == "article_removed"}
     assert gone and not gone & kept
+
+
+def test_cluster_reports_progress_to_a_log(db_settings, tmp_path, monkeypatch):
+    """Run from a service or with stderr to a file, `cluster` says how far it is (on a
+    terminal it draws a bar): a line each PROGRESS_EVERY seconds, here each batch."""
+    import newsloom.cli as cli_module
+
+    monkeypatch.setattr(cli_module, "PROGRESS_EVERY", 0.0)
+    cli(db_settings, "import", str(write(tmp_path / "events.jsonl", ARTICLES)))
+    out = cli(db_settings, "cluster")
+    assert f"clustering: {len(ARTICLES)} of {len(ARTICLES)} articles placed" in out
+    out = cli(db_settings, "recluster")
+    assert f"clustering: {len(ARTICLES)} of {len(ARTICLES)} articles placed" in out
