@@ -464,19 +464,23 @@ def test_a_published_value_that_is_no_date_is_a_warning_naming_its_line(db_setti
         },
         {"url": "https://a.example/3", "title": "Also", "text": "Dam.", "date": "31/31/2026"},
         {"url": "https://a.example/4", "title": "None given", "text": "Storm."},
+        {"url": "https://a.example/5", "title": "Which day", "text": "Fog.", "date": "03/05/2026"},
+        {"url": "https://a.example/6", "title": "Only one", "text": "Hail.", "date": "25/05/2026"},
     ]
     src = tmp_path / "in.jsonl"
     write_jsonl(src, rows)
     result = run_cli(db_settings, "import", str(src))
     assert result.exit_code == 0, result.output
     assert result.output == (
-        "in.jsonl: read 4, new 4, syndicated copies 0, already stored 0, rejected 0; "
-        "warnings: unreadable published date ignored: 2 (in.jsonl:2, in.jsonl:3)\n"
+        "in.jsonl: read 6, new 6, syndicated copies 0, already stored 0, rejected 0; "
+        "warnings: ambiguous published date (03/05/2021) read month first: 1 (in.jsonl:5), "
+        "unreadable published date ignored: 2 (in.jsonl:2, in.jsonl:3)\n"
     )
     out = run_cli(db_settings, "export", "articles")
     published = {a["url"][-1]: a["published"] for a in map(json.loads, out.output.splitlines())}
     assert published["1"].startswith("2026-11-20T00:00:00")
     assert published["2"] is published["3"] is published["4"] is None
+    assert published["5"].startswith("2026-03-05") and published["6"].startswith("2026-05-25")
 
 
 def test_many_warnings_name_the_first_lines_and_count_the_rest(db_settings, tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -50,6 +51,10 @@ class BadRecord:
 #: The warning for a ``published`` (or ``date``) value that is no date: the article is
 #: imported without it (or with the date its HTML gives).
 UNREADABLE_DATE = "unreadable published date ignored"
+#: The warning for a date such as 03/05/2021, which is the 5th of March or the 3rd of May:
+#: it is read month first, as dateutil does; ISO 8601 (2021-03-05) says which.
+AMBIGUOUS_DATE = "ambiguous published date (03/05/2021) read month first"
+_DAY_MONTH = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}\b")
 #: The warning for a ``kind`` that is none of ``KINDS``: the classifier decides instead.
 UNKNOWN_KIND = f"unknown kind ignored (accepted: {', '.join(KINDS)})"
 #: The reason for a line whose bytes are not UTF-8 (e.g. a Latin-1 file): it is skipped.
@@ -125,6 +130,9 @@ def read_jsonl(path: Path, keep: tuple[str, ...] = ()) -> Iterator[Record | BadR
             raw_date = obj.get("published") or obj.get("date")
             published = parse_date(raw_date)
             warnings = [UNREADABLE_DATE] if raw_date and published is None else []
+            if published is not None and (m := _DAY_MONTH.match(str(raw_date))):
+                if m[1] != m[2] and int(m[1]) <= 12 and int(m[2]) <= 12:
+                    warnings.append(AMBIGUOUS_DATE)
             kind = _str(obj.get("kind"))
             if kind is not None:
                 kind = kind.lower()
