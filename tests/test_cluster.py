@@ -368,18 +368,25 @@ def test_recluster_since_keeps_the_stories_live_before_it_in_view(db_settings, t
     assert partition(exported(db_settings)) == before
 
 
-def test_recluster_keeps_the_id_of_a_story_a_later_report_started(db_settings, tmp_path):
-    """Live, the story is started by whichever report is polled first; a recluster places
-    reports in time order, so another one starts it. The story keeps its id, page and
-    revisions (and its Atom entry); the row the recluster made for it goes, unseen (no
-    merged id appears that nobody ever linked to)."""
+def _strike_started_by_a_later_report(db_settings, tmp_path) -> dict:
+    """Story D clustered as a live run would: d2 (10:00) polled first starts it, then d1
+    (07:00) and d3 (12:30) join; its page written. Returns its export."""
     strike = [a for a in ARTICLES if a["story"] == "D"]  # d1 07:00, d2 10:00, d3 12:30
     cli(db_settings, "import", str(write(tmp_path / "first.jsonl", strike[1:2])))
     cli(db_settings, "cluster")  # d2 starts the story
     cli(db_settings, "import", str(write(tmp_path / "rest.jsonl", [strike[0], strike[2]])))
     cli(db_settings, "cluster")
     cli(db_settings, "write", NEWSLOOM_MIN_OUTLETS="1")
-    (before,) = exported(db_settings)
+    (story,) = exported(db_settings)
+    return story
+
+
+def test_recluster_keeps_the_id_of_a_story_a_later_report_started(db_settings, tmp_path):
+    """Live, the story is started by whichever report is polled first; a recluster places
+    reports in time order, so another one starts it. The story keeps its id, page and
+    revisions (and its Atom entry); the row the recluster made for it goes, unseen (no
+    merged id appears that nobody ever linked to)."""
+    before = _strike_started_by_a_later_report(db_settings, tmp_path)
     assert before["page_revision"] == 1 and before["article_count"] == 3
 
     assert "every story has the articles it had" in cli(db_settings, "recluster")
@@ -403,13 +410,7 @@ def test_a_recluster_stopped_half_way_is_taken_up_where_it_was(db_settings, tmp_
     killed run left the story's row emptied and its first article placed in a new row."""
     from newsloom.pipeline import recluster
 
-    strike = [a for a in ARTICLES if a["story"] == "D"]  # d1 07:00, d2 10:00, d3 12:30
-    cli(db_settings, "import", str(write(tmp_path / "first.jsonl", strike[1:2])))
-    cli(db_settings, "cluster")  # d2 starts the story
-    cli(db_settings, "import", str(write(tmp_path / "rest.jsonl", [strike[0], strike[2]])))
-    cli(db_settings, "cluster")
-    cli(db_settings, "write", NEWSLOOM_MIN_OUTLETS="1")
-    (before,) = exported(db_settings)
+    before = _strike_started_by_a_later_report(db_settings, tmp_path)
 
     class Killed(Exception):
         pass
