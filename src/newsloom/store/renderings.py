@@ -85,11 +85,11 @@ def _utc(value) -> datetime:
 
 def local_reader(engine: Engine) -> Callable[..., Kept | None]:
     """For SQLite: ``read(short_id, kind, version, settle_hours=24)``: the kept rendering of
-    the live story
-    ``short_id`` if it is current (one query), else None (no such story, merged away, never
-    rendered, or rendered from older data or code). Straight through the sqlite3 driver on a
-    connection of its own (about 20 µs instead of 70 through SQLAlchemy: the site's busiest
-    read, done on the event loop's thread). One thread only."""
+    the live story ``short_id`` if it is current (one query), else None (no such story, merged
+    away, never rendered, or rendered from older data or code, or showing another status).
+    Straight through the sqlite3 driver on a connection of its own (about 20 µs instead of 70
+    through SQLAlchemy: the site's busiest read, done on the event loop's thread). One thread
+    only."""
     compiled = _BY_SHORT_ID.compile(dialect=engine.dialect)
     sql, order = str(compiled), compiled.positiontup
     # a connection of its own, outside the engine's pool (it lives as long as the reader)
