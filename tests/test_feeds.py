@@ -570,3 +570,33 @@ def test_sitemap_loc_is_not_html_unescaped():
 def test_hopeless_sitemap():
     with pytest.raises(FeedError, match="malformed sitemap"):
         parse("https://a.example/sitemap.xml", b"<urlset <<<>>> &&&")
+
+
+def _atom_items(*updated: str) -> bytes:
+    items = "".join(
+        f"<entry><title>Item {i}</title><link href='https://a.example/{i}'/><id>i{i}</id>"
+        f"<published>2024-05-01T0{i}:00:00Z</published><updated>{u}</updated></entry>"
+        for i, u in enumerate(updated)
+    )
+    return (
+        f"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><title>T</title>{items}"
+        "</feed>"
+    ).encode()
+
+
+def test_an_item_says_when_it_changed_unless_every_item_says_the_same():
+    """`updated` tells a correction (newsloom fetches the item again); one time stamped on
+    every item is the feed's build time, not a change of each."""
+    feed = parse(
+        "https://a.example/atom",
+        _atom_items("2024-05-02T10:00:00Z", "2024-05-01T01:00:00Z"),
+        now=NOW,
+    )
+    assert [e.updated for e in feed.entries] == [
+        datetime(2024, 5, 2, 10, tzinfo=UTC),
+        datetime(2024, 5, 1, 1, tzinfo=UTC),
+    ]
+    built = _atom_items("2024-05-03T08:00:00Z", "2024-05-03T08:00:00Z", "2024-05-03T08:00:00Z")
+    feed = parse("https://a.example/atom", built, now=NOW)
+    assert [e.updated for e in feed.entries] == [None, None, None]
+    assert [e.published.hour for e in feed.entries] == [0, 1, 2]

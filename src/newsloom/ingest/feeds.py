@@ -314,6 +314,16 @@ class _Collector:
         self.entries.append(entry)
 
 
+def _build_times_dropped(entries: list[FeedEntry]) -> list[FeedEntry]:
+    """An ``updated`` time every item shares is when the feed was built, not when an item
+    changed (some systems stamp each item so at every build): it is dropped, or every poll
+    would take every item for a correction."""
+    if len(entries) > 1 and len({e.updated for e in entries}) == 1:
+        for e in entries:
+            e.updated = None
+    return entries
+
+
 _TAG = re.compile(r"<!--.*?-->|<(script|style)\b[^>]*>.*?</\1\s*>|</?[A-Za-z][^<>]*>", re.S | re.I)
 _WS = re.compile(r"\s+")
 
@@ -433,7 +443,7 @@ def _parse_feedparser(
         title=title,
         link=ctx.url(feed.get("link")),
         language=language,
-        entries=out.entries,
+        entries=_build_times_dropped(out.entries),
         skipped=out.skipped,
         warning=warning,
     )
@@ -535,7 +545,7 @@ def _parse_jsonfeed(ctx: _Context, text: str) -> ParsedFeed:
         title=plain_text(obj.get("title"), html_markup=False),
         link=ctx.url(obj.get("home_page_url")),
         language=language,
-        entries=out.entries,
+        entries=_build_times_dropped(out.entries),
         skipped=out.skipped,
         warning=warning,
     )
