@@ -420,6 +420,11 @@ def _when(value: str) -> datetime:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
+#: From this many articles a step (embedding, a part in one mode) takes minutes: it is named on
+#: stderr before it starts.
+PROGRESS_FROM = 2000
+
+
 def vectors(rows: list[dict], embedder: str = "use") -> dict[str, np.ndarray]:
     """Vectors of article_text(title, text) by article id from the named embedder (a
     ``NEWSLOOM_EMBEDDER`` value), cached in a temp .npy."""
@@ -434,6 +439,8 @@ def vectors(rows: list[dict], embedder: str = "use") -> dict[str, np.ndarray]:
     else:
         from newsloom.cluster.embed import make_embedder
 
+        if len(texts) >= PROGRESS_FROM:  # minutes on a large file: say what it is doing
+            print(f"cluster_quality: embedding {len(texts)} articles", file=sys.stderr, flush=True)
         mat = make_embedder(embedder).encode(texts)
         CACHE.mkdir(parents=True, exist_ok=True)
         np.save(path, mat)
@@ -1035,6 +1042,12 @@ def main(argv=None) -> int:
         for mode in ALL_MODES:
             recs = records(part_rows(rows, part), mode)
             reasons: dict[str, str] = {}
+            if len(recs) >= PROGRESS_FROM:
+                print(
+                    f"cluster_quality: clustering {part} {mode}: {len(recs)} articles",
+                    file=sys.stderr,
+                    flush=True,
+                )
             if args.direct:
                 pred = run_direct(recs, vecs, params, reasons)
             else:
