@@ -427,6 +427,7 @@ def test_a_recluster_stopped_half_way_is_taken_up_where_it_was(db_settings, tmp_
         with engine.connect() as conn:
             rows = conn.execute(text("SELECT short_id, article_count FROM stories")).all()
         assert len(rows) == 2 and (before["id"], 0) in rows  # emptied, and a new row
+        assert json.loads(cli(db_settings, "status", "--json"))["stories"] == 1  # not the emptied
         tally = recluster(engine, db_settings)
         assert tally.changed == 0 and "every story has the articles it had" in tally.summary()
         with engine.connect() as conn:

@@ -905,9 +905,8 @@ def status(obj, as_json):
         ),
         (
             "stories",
-            f"{stats.stories} (merged ones not counted), {stats.stories_with_page} with a "
-            "page; "
-            f"newest page {_ago(stats.newest_page)}",
+            f"{stats.stories} (merged or emptied ones not counted), "
+            f"{stats.stories_with_page} with a page; newest page {_ago(stats.newest_page)}",
         ),
         (
             "queues",

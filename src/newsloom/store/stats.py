@@ -35,7 +35,7 @@ class PipelineStats:
     articles_last_hour: int = 0  # by fetch time
     articles_last_day: int = 0
     syndicated: int = 0  # stored copies of an earlier article (duplicate_of set)
-    stories: int = 0  # not merged into another (a merged one redirects)
+    stories: int = 0  # with articles, not merged into another (a merged one redirects)
     stories_with_page: int = 0
     unclustered: int = 0  # articles without a story: the cluster stage's queue
     oldest_unclustered: datetime | None = None  # when the oldest of them was stored
@@ -101,7 +101,8 @@ def pipeline_stats(conn: Connection, now: datetime, *, min_outlets: int = 2) -> 
         .group_by(ingest_errors.c.kind)
         .order_by(ingest_errors.c.kind)
     ).all()
-    live = stories.c.merged_into.is_(None)
+    # not merged into another, and with articles (a recluster under way empties stories)
+    live = stories.c.merged_into.is_(None) & (stories.c.article_count > 0)
     workers, jobs, stalled = _job_queue(conn)
     return PipelineStats(
         workers=workers,
