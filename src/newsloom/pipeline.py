@@ -595,11 +595,13 @@ class Poller:
             # a page still being tried is tried from here when the feed no longer lists it
             for url, pending in waiting.items():
                 by_url.setdefault(url, pending.entry)
-            known = store_articles.known_urls(conn, list(by_url))
-            versions = store_articles.entry_versions(conn, sorted(known - waiting.keys()))
+            versions = store_articles.entry_versions(conn, list(by_url))  # of the stored ones
+        known = set(versions)
         for _ in known:
             result.tally.add(Outcome("known"))
-        await self._corrections(src, by_url, versions, result)
+        await self._corrections(
+            src, by_url, {u: v for u, v in versions.items() if u not in waiting}, result
+        )
         if known & waiting.keys():  # stored meanwhile (another source, another process)
             with transaction(self.engine) as conn:
                 for url in known & waiting.keys():
@@ -650,18 +652,13 @@ class Poller:
                 changed.append((url, by_url[url], version))
         if first:
             with transaction(self.engine) as conn:
-                for url, version in first:
-                    store_articles.revise(conn, url, version)
+                store_articles.set_entry_versions(conn, first)
 
         async def one(url: str, entry: FeedEntry, version: str) -> None:
             art = article_from_entry(entry, src)
             if self.settings.fetch_pages:
                 try:
-                    page = await self.fetcher.fetch(entry.url, check_robots=True)
-                    if not looks_like_html(page.content_type, page.content):
-                        raise ExtractError(f"extract: {entry.url} is {page.content_type}")
-                    ex = await self.extractor(page.content, page.url, page.charset)
-                    art = article_from_page(ex, entry, src)
+                    art, _ = await self._page_article(src, entry)
                 except (FetchError, ExtractError) as exc:
                     self._record_failure("corrected article page failed", src, url, exc, "extract")
                     if getattr(exc, "kind", None) in PASSING:
@@ -686,6 +683,19 @@ class Poller:
 
         await asyncio.gather(*(one(*c) for c in changed[:CORRECTIONS_PER_POLL]))
 
+    async def _page_article(self, src: Source, entry: FeedEntry) -> tuple[Article, list[str]]:
+        """The entry's page fetched and extracted: (article, page types).
+
+        Raises:
+            FetchError, ExtractError: the page could not be fetched, is no HTML page, or
+                holds no article.
+        """
+        page = await self.fetcher.fetch(entry.url, check_robots=True)
+        if not looks_like_html(page.content_type, page.content):
+            raise ExtractError(f"extract: {entry.url} is {page.content_type}, not an HTML page")
+        ex = await self.extractor(page.content, page.url, page.charset)
+        return article_from_page(ex, entry, src), ex.page_types
+
     async def _article_for_entry(self, src: Source, url: str, entry: FeedEntry):
         """Fetch and extract an entry's page: (article, page types, status).
 
@@ -696,11 +706,8 @@ class Poller:
         ``page_retry_hours`` after the first failure; ``given up``: then, from the feed's text.
         """
         try:
-            page = await self.fetcher.fetch(entry.url, check_robots=True)
-            if not looks_like_html(page.content_type, page.content):
-                raise ExtractError(f"extract: {entry.url} is {page.content_type}, not an HTML page")
-            ex = await self.extractor(page.content, page.url, page.charset)
-            return article_from_page(ex, entry, src), ex.page_types, "page"
+            art, page_types = await self._page_article(src, entry)
+            return art, page_types, "page"
         except (FetchError, ExtractError) as exc:
             self._record_failure("article page failed", src, entry.url, exc, "extract")
             status = self._retry_later(src, url, entry, exc)

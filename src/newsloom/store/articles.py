@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import fields
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from ..model import Article
 from .db import upsert
@@ -43,17 +43,12 @@ def insert_article(
 
 def known_urls(conn: Connection, urls: list[str]) -> set[str]:
     """Which of these canonical URLs are already stored."""
-    found: set[str] = set()
-    for i in range(0, len(urls), 500):
-        chunk = urls[i : i + 500]
-        found.update(
-            conn.execute(select(articles.c.url).where(articles.c.url.in_(chunk))).scalars()
-        )
-    return found
+    return set(entry_versions(conn, urls))
 
 
 def entry_versions(conn: Connection, urls: list[str]) -> dict[str, str | None]:
-    """The feed-item version each of these stored URLs was stored (or last corrected) from."""
+    """Those of these canonical URLs that are stored, each with the feed-item version it was
+    stored (or last corrected) from (None: stored before versions were kept, or imported)."""
     out: dict[str, str | None] = {}
     for i in range(0, len(urls), 500):
         query = select(articles.c.url, articles.c.entry_version).where(
@@ -61,6 +56,16 @@ def entry_versions(conn: Connection, urls: list[str]) -> dict[str, str | None]:
         )
         out.update(conn.execute(query).all())
     return out
+
+
+def set_entry_versions(conn: Connection, versions: list[tuple[str, str]]) -> None:
+    """Record the feed-item version of stored articles, given as (URL, version) pairs."""
+    conn.execute(
+        update(articles)
+        .where(articles.c.url == bindparam("u"))
+        .values(entry_version=bindparam("v")),
+        [{"u": url, "v": version} for url, version in versions],
+    )
 
 
 def revise(conn: Connection, url: str, entry_version: str, **changes) -> tuple[bool, int | None]:
