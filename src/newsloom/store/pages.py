@@ -118,9 +118,14 @@ def page_articles(conn: Connection, story_id: int) -> list:
 def stale_articles(conn: Connection, story_id: int) -> None:
     """Mark the story's newest page as written from articles that have changed since (one
     was corrected in place), so the writer does not take it as current."""
+    newest = (
+        select(func.max(story_pages.c.revision))
+        .where(story_pages.c.story_id == story_id)
+        .scalar_subquery()
+    )
     conn.execute(
         update(story_pages)
-        .where(story_pages.c.story_id == story_id)
+        .where(story_pages.c.story_id == story_id, story_pages.c.revision == newest)
         .values(articles_hash="corrected since")
     )
 

@@ -114,16 +114,9 @@ class Rendered:
     _packed: bool = False
 
     @classmethod
-    def kept(cls, row, media_type: str, expires: datetime | None = None) -> Rendered:
-        """A rendering read back from the database (``store.renderings``), already packed;
-        ``expires``: when the story it shows settles."""
-        item = cls(
-            b"",
-            media_type,
-            last_modified=row.last_modified,
-            etag=row.etag,
-            expires=None if expires is None else expires.timestamp(),
-        )
+    def kept(cls, row, media_type: str) -> Rendered:
+        """A rendering read back from the database (``store.renderings``), already packed."""
+        item = cls(b"", media_type, last_modified=row.last_modified, etag=row.etag)
         item._gz, item._packed = bytes(row.body), True
         item._raw("gzip")
         return item
@@ -430,7 +423,9 @@ class Site:
                     return None
                 if row is None:
                     return None
-                return Rendered.kept(row, MEDIA_TYPES[kind], row.expires)
+                item = Rendered.kept(row, MEDIA_TYPES[kind])
+                item.expires = row.expires.timestamp() if row.expires else None  # it settles
+                return item
         return None
 
     def story(
