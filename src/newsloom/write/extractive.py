@@ -36,8 +36,8 @@ Deterministic, no model, no network. Given the cleaned articles of one story (``
    (IDF-weighted overlap >= :data:`CITE_OVERLAP` and all its numbers present, neither
    turning round a word the other states: "no workers were injured" is not what "three
    workers were injured" states, and every quotation in the sentence printed in that
-   article); a
-   syndicated copy only when its original is not cited (a copy is not a second source);
+   article); a syndicated copy only when its original is not cited (a copy is not a second
+   source);
 7. picks the headline: the most central news title that passes the neutrality checks (no
    outlet name, no loaded word, no question, not in capitals, <= 90 characters), cleaned of
    outlet suffixes and labels ("LIVE:"), and not one whose figure a later report replaces;
@@ -250,6 +250,7 @@ def contradicts(a: str, a_words, b: str, b_words) -> bool:
     return bool(neg_a & set(b_words) or neg_b & set(a_words))
 
 
+@lru_cache(maxsize=1024)  # an article's text is read for each quoted sentence of its page
 def _plain_words(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", text.lower()).split())
 
