@@ -456,7 +456,8 @@ def fetch(obj, all_sources):
 
 
 def _corrected(results) -> str:
-    """ ", 2 corrected in place" when polls found stored articles corrected by their feed."""
+    """The summary's note of stored articles the polls found corrected by their feed
+    (", 2 corrected in place"), or nothing."""
     n = sum(r.tally.corrected for r in results)
     return f", {n} corrected in place" if n else ""
 
