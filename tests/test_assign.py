@@ -15,13 +15,13 @@ from newsloom.cluster.assign import ClusterParams, Item, StoryAssigner
 from newsloom.cluster.embed import USEEmbedder, article_text
 from newsloom.cluster.text import (
     DocFreq,
-    guess_language,
     key_terms,
     tokens,
     weekdays,
     weighted,
 )
 from newsloom.ingest.classify import classify
+from newsloom.words import guess_language
 
 sys.path.insert(0, str(Path(__file__).parent / "data" / "cluster"))
 import events  # noqa: E402  (the fixture of tests/test_cluster.py)
@@ -61,7 +61,7 @@ ARTICLES = {
         "condado. La alcaldesa Alina Petrescu dijo que se habían abierto refugios de emergencia "
         "en dos escuelas y que el agua seguía subiendo.",
     ),
-    # the flood in Italian, which the language guess does not know (it takes it for English)
+    # the flood in Italian, a language clustering has no stop words for
     "flood_it": (
         "Alluvione a Marlowe: evacuati centinaia di abitanti, il fiume Tenby è esondato",
         "Centinaia di abitanti di Marlowe sono stati evacuati martedì dopo che il fiume Tenby è "
@@ -240,11 +240,13 @@ def test_translations_join_the_story(vectors):
 
 
 @pytest.mark.parametrize("first", ["flood", "flood_es", "flood_de"])
-def test_an_undeclared_language_the_guess_does_not_know_still_joins_its_event(vectors, first):
-    """An Italian report with no declared language is taken for English (the guess knows
-    English, German, Spanish and French words): it joins the English report on the names they
-    share, and the Spanish or German one across languages; the other news of the day stays
+def test_an_undeclared_italian_report_joins_its_event_across_languages(vectors, first):
+    """An Italian report with no declared language is taken for Italian by its function words
+    (not for the nearest of the languages clustering has stop words for, as it once was): it
+    joins the English, Spanish or German report of its flood across languages, on the
+    embedding, as a report whose feed declares Italian does; the other news of the day stays
     apart."""
+    assert guess_language(" ".join(ARTICLES["flood_it"]), min_words=8) == "it"
     _, out = run(
         [
             item(vectors, "cup", 1),
@@ -255,7 +257,7 @@ def test_an_undeclared_language_the_guess_does_not_know_still_joins_its_event(ve
         ]
     )
     assert [d.story for d in out] == [1, 2, 3, 4, 4], [d.reason for d in out]
-    assert ("other language" in out[4].reason) == (first != "flood"), out[4].reason
+    assert "other language" in out[4].reason, out[4].reason
 
 
 def test_across_languages_the_bar_weighs_the_crowd(vectors):

@@ -52,10 +52,13 @@ def test_fixture_gives_exactly_the_expected_stories(db_settings, tmp_path):
         "title",
         "source",
         "kind",
+        "language",
         "published",
         "duplicate_of",
         "reason",
     }
+    # the languages the feeds declared (de, es), and the one the English reports' text reads as
+    assert {x["language"] for x in a["articles"]} == {"en", "de", "es"}
     # each article says why it is in the story, in the assigner's words
     reasons = {x["id"]: x["reason"] for x in a["articles"]}
     assert reasons["a1"].startswith("new")

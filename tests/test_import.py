@@ -533,3 +533,54 @@ def test_a_huge_text_is_cut_with_a_warning(db_settings, tmp_path):
     huge = texts["https://a.example/huge"]
     assert 100_000 < len(huge) <= 200_000 and words.startswith(huge) and not huge.endswith(" ")
     assert words[len(huge)] == " "  # cut between two words
+
+
+def test_a_language_the_line_does_not_declare_is_guessed_and_stored(db_settings, tmp_path):
+    """The language a line does not give is guessed from its words (or, in another script,
+    its letters) and stored, so the export, the API, the clusterer and the writer all read
+    the same one; a declared language is kept as declared, and a text too short to tell has
+    none."""
+    rows = [
+        {
+            "url": "https://de.example/1",
+            "title": "Hochwasser in Marlowe",
+            "text": "Hunderte Bewohner wurden am Dienstag in Sicherheit gebracht, nachdem der "
+            "Fluss über die Ufer getreten war, teilte die Feuerwehr mit.",
+        },
+        {
+            "url": "https://it.example/1",
+            "title": "Alluvione a Marlowe",
+            "text": "Centinaia di abitanti sono stati evacuati martedì dopo che il fiume è "
+            "esondato, hanno detto i vigili del fuoco della contea.",
+        },
+        {
+            "url": "https://zh.example/1",
+            "title": "马洛洪水",
+            "text": "数百名居民在河水泛滥后被疏散。",
+        },
+        {
+            "url": "https://en.example/1",
+            "title": "Hochwasser: the German word for flood",
+            "text": "A declared language is kept even where the words say otherwise.",
+            "language": "de",
+        },
+        {"url": "https://short.example/1", "title": "Marlowe", "text": "Evacuated."},
+    ]
+    src = tmp_path / "in.jsonl"
+    write_jsonl(src, rows)
+    assert run_cli(db_settings, "import", str(src)).exit_code == 0
+    out = run_cli(db_settings, "export", "articles").output
+    language = {a["url"]: a["language"] for a in map(json.loads, out.splitlines())}
+    assert language == {
+        "https://de.example/1": "de",
+        "https://it.example/1": "it",
+        "https://zh.example/1": "zh",
+        "https://en.example/1": "de",
+        "https://short.example/1": None,
+    }
+    assert run_cli(db_settings, "cluster").exit_code == 0
+    out = run_cli(db_settings, "export", "stories").output
+    in_stories = {
+        a["url"]: a["language"] for s in map(json.loads, out.splitlines()) for a in s["articles"]
+    }
+    assert in_stories == language

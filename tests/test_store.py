@@ -80,3 +80,33 @@ def test_list_sources_counts_articles_and_due(engine):
         due = store_sources.due_sources(conn, now)
     assert [(s.name, s.article_count) for s in listed] == [("a", 3), ("B", 0)]
     assert [s.id for s in due] == [a.id]
+
+
+def test_articles_stored_before_the_language_guess_get_it_when_migrated(engine):
+    """Migration 0013 gives an article stored without a language (before the guess was made
+    at storing) the language its text reads as, and drops the kept renderings that show it."""
+    from alembic import command
+    from alembic.config import Config
+
+    from newsloom.store.db import MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0012")
+        rows = {
+            "https://de.example/1": (
+                "Hochwasser in Marlowe",
+                "Hunderte Bewohner wurden am Dienstag in Sicherheit gebracht, nachdem der Fluss "
+                "über die Ufer getreten war.",
+            ),
+            "https://short.example/1": ("Marlowe", "Evacuated."),
+        }
+        for url, (title, body) in rows.items():
+            article = Article(url=url, title=title, text=body, fetched=datetime.now(UTC))
+            store_articles.insert_article(conn, article, None, None)
+    migrate(engine)
+    with engine.connect() as conn:
+        got = dict(conn.execute(text("select url, language from articles")).all())
+    assert got == {"https://de.example/1": "de", "https://short.example/1": None}

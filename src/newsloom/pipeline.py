@@ -46,6 +46,7 @@ from .store import pending as store_pending
 from .store import sources as store_sources
 from .store import stories as store_stories
 from .store.db import transaction
+from .words import guess_language
 from .write.llm import writer_for
 from .write.page import SourceArticle, write_page
 
@@ -205,6 +206,9 @@ class Ingestor:
         art.title = (art.title or "").strip()[:1000]
         if not _WORD.search(art.text) and not _WORD.search(art.title):
             return Outcome("rejected", reason="no text")  # nothing but marks, dashes or emoji
+        # a language the source does not declare is guessed from the text, and stored: the
+        # clusterer, the writer, the export and the API all read the same one
+        art.language = art.language or guess_language(f"{art.title}\n{art.text}", min_words=8)
         if store_articles.known_urls(conn, [art.url]):
             return Outcome("known")
         now = datetime.now(UTC)
@@ -1489,6 +1493,7 @@ def export_stories(conn, settings: Settings) -> Iterable[dict]:
                     "title": a.title,
                     "source": a.source,
                     "kind": a.kind,
+                    "language": a.language,
                     "published": _iso(a.published),
                     "duplicate_of": a.duplicate_of,
                     "reason": a.reason,

@@ -11,8 +11,9 @@
   written by the team. Each user adds its own: clustering also drops words of time
   (``monday``, ``week``) and common verbs that carry no topic, which the writer keeps (a
   claim's day must be checked); the writer also drops English contractions.
-- :func:`guess_language` tells languages apart by counting their function words, for texts
-  whose language the source did not declare.
+- :func:`guess_language` tells languages apart by counting their function words, and other
+  scripts by their letters (``zh``, ``ru``, ``ar``, ...), for texts whose language the source
+  did not declare. Ingestion stores its guess; clustering and the writer read it.
 - :data:`INLINE_TAG` matches the HTML tags that sit inside a line of words (``<em>``, ``<a>``,
   ``<span>``): text stripped of markup, by ingestion and by the writer, loses them without a
   space ("<em>Live</em>: ..." is "Live: ...").
@@ -23,6 +24,7 @@ No word list here was derived from any evaluation data.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 
@@ -122,17 +124,58 @@ def stem(word: str) -> str:
     return word
 
 
+#: Scripts that one language mostly writes in (Unicode character name prefix -> code), for
+#: texts in no language of :data:`LANGUAGE_WORDS`: kana before Han (Japanese uses both).
+_SCRIPTS = (
+    ("HIRAGANA", "ja"),
+    ("KATAKANA", "ja"),
+    ("HANGUL", "ko"),
+    ("CJK", "zh"),
+    ("CYRILLIC", "ru"),
+    ("GREEK", "el"),
+    ("HEBREW", "he"),
+    ("ARABIC", "ar"),
+    ("DEVANAGARI", "hi"),
+    ("THAI", "th"),
+)
+
+
 def guess_language(
     text: str, languages: Iterable[str] | None = None, min_words: int = 6
 ) -> str | None:
     """A two-letter language code by function-word counts (among ``languages``, default all
-    of :data:`LANGUAGE_WORDS`), or None when the text has fewer than ``min_words`` words or
-    too few function words to tell."""
+    of :data:`LANGUAGE_WORDS`); for a text mostly in another script, that script's main
+    language (``zh`` for Han, ``ru`` for Cyrillic, ...: a Chinese report must not be compared
+    word for word with English ones, as if it were English); None when the text has fewer
+    than ``min_words`` words or too few function words to tell."""
     words = [w.lower() for w in re.findall(r"[^\W\d_]+", (text or "")[:4000])]
-    if len(words) < min_words:
-        return None
     seen = Counter(words)
-    vocabs = {lang: LANGUAGE_WORDS[lang] for lang in (languages or LANGUAGE_WORDS)}
-    counts = {lang: sum(seen[w] for w in vocab) for lang, vocab in vocabs.items()}
-    best = max(sorted(counts), key=lambda lang: counts[lang])
-    return best if counts[best] >= 2 else None
+    if len(words) >= min_words:
+        vocabs = {lang: LANGUAGE_WORDS[lang] for lang in (languages or LANGUAGE_WORDS)}
+        counts = {lang: sum(seen[w] for w in vocab) for lang, vocab in vocabs.items()}
+        best = max(sorted(counts), key=lambda lang: counts[lang])
+        if counts[best] >= 2:
+            return best
+    return _script_language(text)
+
+
+def _script_language(text: str) -> str | None:
+    """The language of the script most of ``text``'s letters are in, from :data:`_SCRIPTS`
+    (None for Latin letters, or fewer than eight letters)."""
+    counts: Counter[str] = Counter()
+    letters = 0
+    for ch in (text or "")[:2000]:
+        if not ch.isalpha():
+            continue
+        letters += 1
+        name = unicodedata.name(ch, "")
+        for prefix, code in _SCRIPTS:
+            if name.startswith(prefix):
+                counts[code] += 1
+                break
+    if not counts or letters < 8:
+        return None
+    if counts["ja"]:  # any kana: Japanese, whose Han characters would count as Chinese
+        counts["ja"] += counts.pop("zh", 0)
+    code, n = counts.most_common(1)[0]
+    return code if n > letters / 2 else None

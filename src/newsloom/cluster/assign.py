@@ -21,14 +21,15 @@ How an article is placed (``StoryAssigner.add``):
    still the story). Backgrounds leave it out (``days_in_background``): a look-alike from
    another day still shows that the neighbourhood is crowded. A decision's reason counts the
    story's recent members it applied to (``other-days=N``).
-   Across languages (declared, or guessed for en/de/es/fr) lexical signals mean nothing, so
-   no pair score is formed: a story whose recent members are all in other languages is judged
-   on the embedding alone: the average cosine less the time penalty (hours at
-   ``w_time_cross``) must reach ``cross_floor``, and, less ``w_background_cross`` x the
-   crowding around the article and the story (their nearest live articles outside it, any
-   language), ``cross_threshold``. The embedding alone rates this month's jobs report as
-   close to last month's as to another outlet's report of it; what tells them apart is how
-   close everything else around them is (the background of step 6, on the embedding).
+   Across languages (declared, else guessed: ``newsloom.words.guess_language``) lexical
+   signals mean nothing, so no pair score is formed: a story whose recent members are all in
+   other languages is judged on the embedding alone: the average cosine less the time
+   penalty (hours at ``w_time_cross``) must reach ``cross_floor``, and, less
+   ``w_background_cross`` x the crowding around the article and the story (their nearest
+   live articles outside it, any language), ``cross_threshold``. The embedding alone rates
+   this month's jobs report as close to last month's as to another outlet's report of it;
+   what tells them apart is how close everything else around them is (the background of step
+   6, on the embedding).
 5. Story score: ``average_share`` x the mean pair score over the story's ``recent_members``
    (average link) + the rest x the best one (single link). Average link is what stops
    chaining: one lookalike member cannot pull in an article the rest of the story does not
@@ -87,11 +88,12 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from newsloom.words import guess_language
+
 from .index import WindowIndex
 from .text import (
     DocFreq,
     cosine,
-    guess_language,
     key_terms,
     sublinear,
     tokens,
@@ -424,7 +426,9 @@ class StoryAssigner:
         p = self.params
         title = item.title or ""
         body = " ".join((item.text or "").split()[: p.body_words])
-        lang = (item.language or "").strip().lower()[:2] or guess_language(f"{title} {body}")
+        lang = (item.language or "").strip().lower()[:2] or guess_language(
+            f"{title} {body}", min_words=8
+        )
         return _Doc(
             id=item.id,
             ts=item.time.timestamp(),

@@ -18,9 +18,6 @@ Everything here is plain Python over short texts (a title and the first paragrap
   common *now* (``covid`` during a pandemic), not in some fixed corpus.
 - :func:`weighted` and :func:`cosine` turn term counts into sublinear TF-IDF vectors
   (``1 + log tf`` times smoothed IDF, L2-normalised) and compare them.
-- :func:`guess_language` tells en / de / es / fr apart by their function words, and other
-  scripts by their letters (``zh``, ``ru``, ``ar``, ...), for texts whose language the source
-  did not declare (lexical overlap means nothing across languages).
 
 No word list here was derived from any evaluation data: the stop lists are the usual function
 words of each language plus words of time and a few verbs every newswire uses.
@@ -30,11 +27,9 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from newsloom import words
 from newsloom.words import FUNCTION_WORDS, TOKEN, normalise_number, stem
 
 #: Words that carry no topic for clustering: the function words every part of newsloom drops,
@@ -89,49 +84,6 @@ def tokens(text: str) -> list[str]:
         if norm and norm not in STOP_WORDS:
             out.append(norm)
     return out
-
-
-#: Scripts that one language mostly writes in (Unicode character name prefix -> code), for
-#: texts in no Latin-script language the stop lists know: kana before Han (Japanese uses both).
-_SCRIPTS = (
-    ("HIRAGANA", "ja"),
-    ("KATAKANA", "ja"),
-    ("HANGUL", "ko"),
-    ("CJK", "zh"),
-    ("CYRILLIC", "ru"),
-    ("GREEK", "el"),
-    ("HEBREW", "he"),
-    ("ARABIC", "ar"),
-    ("DEVANAGARI", "hi"),
-    ("THAI", "th"),
-)
-
-
-def guess_language(text: str) -> str | None:
-    """``en``, ``de``, ``es`` or ``fr`` by function-word counts; for a text mostly in another
-    script, that script's main language (``zh`` for Han, ``ru`` for Cyrillic, ...: a Chinese
-    report whose language was not declared must not be compared word for word with English
-    ones, as if it were English); None when too short to tell."""
-    latin = words.guess_language(text, ("en", "de", "es", "fr"), min_words=8)
-    if latin is not None:
-        return latin
-    counts: Counter[str] = Counter()
-    letters = 0
-    for ch in (text or "")[:2000]:
-        if not ch.isalpha():
-            continue
-        letters += 1
-        name = unicodedata.name(ch, "")
-        for prefix, code in _SCRIPTS:
-            if name.startswith(prefix):
-                counts[code] += 1
-                break
-    if not counts or letters < 8:
-        return None
-    if counts["ja"]:  # any kana: Japanese, whose Han characters would count as Chinese
-        counts["ja"] += counts.pop("zh", 0)
-    code, n = counts.most_common(1)[0]
-    return code if n > letters / 2 else None
 
 
 def _is_title_case(title: str) -> bool:

@@ -88,7 +88,10 @@ class ArticleOut(BaseModel):
     published: str | None
     fetched: str | None
     kind: str
-    language: str | None
+    language: str | None = Field(
+        description="ISO 639-1 code: as the source declared it, else guessed from the text when "
+        "the article was stored; null when the text is too short to tell"
+    )
     image: str | None
     paywalled: bool
     country: str | None
