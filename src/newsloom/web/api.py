@@ -200,7 +200,14 @@ ERRORS = {404: {"model": Problem}, 400: {"model": Problem}}
 @router.get("/stories", responses={200: {"model": StoryList}, **ERRORS})
 async def list_stories(
     request: Request,
-    language: Annotated[str | None, Query(max_length=16)] = None,
+    language: Annotated[
+        str | None,
+        Query(
+            max_length=16,
+            description="Stories whose page is in this language (ISO 639-1): a page is in "
+            "English when any of its reports is, else in the language most of them are in",
+        ),
+    ] = None,
     category: Annotated[str | None, Query(max_length=100)] = None,
     sort: Literal["significance", "recent"] = "significance",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
