@@ -8,6 +8,8 @@ allsides-dev's; your own with ``--data``, see docs/clustering.md).
     .venv/bin/python bench/cluster_quality.py --direct --errors 10  # also worst merges/splits
     .venv/bin/python bench/cluster_quality.py --direct --ceiling    # also offline clustering over
                                                                     #   newsloom's own pair score
+    .venv/bin/python bench/cluster_quality.py --data big.jsonl --split 2026-06-01 --direct \
+        --no-baselines --modes dates,spread --parts held-out   # a large file: only what you need
 
 The data (AllSides stories, research use only) is read at run time and never copied anywhere;
 a missing file is reported and the script exits 2. Error listings go to the terminal only.
@@ -783,9 +785,12 @@ def sweep(rows, vecs, base: ClusterParams, jobs: int, modes=MODES) -> ClusterPar
     return best
 
 
-def baselines(rows, vecs, undated: list[dict] | None = None, undated_vecs=None) -> None:
-    """Both baselines at the setting the rule chooses on the tuning part; ``undated`` (with
-    its own vectors, ``undated_vecs``: its ids are not ``rows``') measured on the busy day."""
+def baselines(
+    rows, vecs, undated: list[dict] | None = None, undated_vecs=None, parts=PARTS, modes=ALL_MODES
+) -> None:
+    """Both baselines at the setting the rule chooses on the tuning part (always over
+    ``MODES``), measured on ``parts`` in ``modes``; ``undated`` (with its own vectors,
+    ``undated_vecs``: its ids are not ``rows``') measured on the busy day."""
     grids = {
         "tfidf+agglomerative": [round(0.5 + 0.025 * i, 3) for i in range(19)],
         "use-threshold": [round(0.4 + 0.025 * i, 3) for i in range(19)],
@@ -807,8 +812,8 @@ def baselines(rows, vecs, undated: list[dict] | None = None, undated_vecs=None) 
         t, _ = choose(results)
         label = "distance_threshold" if name == "tfidf+agglomerative" else "t"
         print(f"\nbaseline {name} ({label}={t}, chosen on the tuning part):")
-        for part in PARTS:
-            for mode in ALL_MODES:
+        for part in parts:
+            for mode in modes:
                 recs = records(part_rows(rows, part), mode)
                 m = metrics(run(name, recs, mode, t), [r["_label"] for r in recs])
                 print(f"  {part:>8} {mode:>6}: {fmt(m)}")
@@ -845,14 +850,15 @@ def ceiling_labels(scores: np.ndarray, link: str, t: float) -> list:
     return list(model.fit_predict(distance))
 
 
-def ceiling(rows, vecs, params: ClusterParams) -> None:
-    """How much the online order costs: the same pair scores clustered offline."""
+def ceiling(rows, vecs, params: ClusterParams, parts=PARTS, modes=MODES) -> None:
+    """How much the online order costs: the same pair scores clustered offline (the
+    threshold chosen on the tuning part over ``MODES``; shown for ``parts`` in ``modes``)."""
     grid = [round(0.3 + 0.05 * i, 2) for i in range(21)]
     cells = {}
-    for part in PARTS:
-        for mode in MODES:
-            recs = records(part_rows(rows, part), mode)
-            cells[(part, mode)] = (ceiling_scores(recs, vecs, params), [r["_label"] for r in recs])
+    wanted = [(part, mode) for part in parts for mode in MODES if mode in modes]
+    for part, mode in dict.fromkeys([("tuning", m) for m in MODES] + wanted):
+        recs = records(part_rows(rows, part), mode)
+        cells[(part, mode)] = (ceiling_scores(recs, vecs, params), [r["_label"] for r in recs])
     for link in ("average", "complete"):
         results = []
         for t in grid:
@@ -863,7 +869,8 @@ def ceiling(rows, vecs, params: ClusterParams) -> None:
             results.append((t, tuning))
         t, _ = choose(results)
         print(f"\nceiling: offline {link}-link over newsloom's pair score (t={t}, tuning part):")
-        for (part, mode), (scores, gold) in cells.items():
+        for part, mode in wanted:
+            scores, gold = cells[(part, mode)]
             print(f"  {part:>8} {mode:>5}: {fmt(metrics(ceiling_labels(scores, link, t), gold))}")
 
 
@@ -945,6 +952,20 @@ def main(argv=None) -> int:
         f"(of {', '.join(ALL_MODES)}; default {','.join(MODES)})",
     )
     ap.add_argument(
+        "--modes",
+        default=",".join(ALL_MODES),
+        metavar="MODES",
+        help="modes measured, comma-separated (of "
+        f"{', '.join(ALL_MODES)}; default all; the undated set is measured with busy): on a "
+        "large file the busy day, where every article is in view at once, takes longest",
+    )
+    ap.add_argument(
+        "--parts",
+        default=",".join(PARTS),
+        metavar="PARTS",
+        help=f"parts measured, comma-separated (of {', '.join(PARTS)}; default all three)",
+    )
+    ap.add_argument(
         "--embedder",
         default="use",
         help="embedder for newsloom and the USE-threshold baseline, as NEWSLOOM_EMBEDDER takes it",
@@ -962,11 +983,25 @@ def main(argv=None) -> int:
         if getattr(args, flag) and not args.direct:
             print(f"cluster_quality: --{flag} needs --direct", file=sys.stderr)
             return 2
-    select = tuple(m.strip() for m in args.select.split(",") if m.strip())
-    if not select or set(select) - set(ALL_MODES):
+    chosen = {}
+    for flag, value, allowed, what in (
+        ("select", args.select, ALL_MODES, "modes"),
+        ("modes", args.modes, ALL_MODES, "modes"),
+        ("parts", args.parts, PARTS, "parts"),
+    ):
+        names = tuple(dict.fromkeys(m.strip() for m in value.split(",") if m.strip()))
+        if not names or set(names) - set(allowed):
+            print(
+                f"cluster_quality: --{flag} takes {what} from {', '.join(allowed)}, not {value!r}",
+                file=sys.stderr,
+            )
+            return 2
+        chosen[flag] = tuple(n for n in allowed if n in names)  # in the usual order
+    select, modes, parts = chosen["select"], chosen["modes"], chosen["parts"]
+    if args.errors and not set(modes) & set(MODES):
         print(
-            f"cluster_quality: --select takes modes from {', '.join(ALL_MODES)}, "
-            f"not {args.select!r}",
+            f"cluster_quality: --errors lists the errors of {' and '.join(MODES)}: "
+            f"--modes {args.modes!r} measures neither",
             file=sys.stderr,
         )
         return 2
@@ -1038,8 +1073,8 @@ def main(argv=None) -> int:
     preds = {}
     lost: dict[str, str] = {}  # CLI mode: articles missing from the export, and why
     lost_undated: dict[str, str] = {}
-    for part in PARTS:
-        for mode in ALL_MODES:
+    for part in parts:
+        for mode in modes:
             recs = records(part_rows(rows, part), mode)
             reasons: dict[str, str] = {}
             if len(recs) >= PROGRESS_FROM:
@@ -1061,7 +1096,7 @@ def main(argv=None) -> int:
                 f"  {part:>8} {mode:>6}: {fmt(metrics(pred, [r['_label'] for r in recs]))}",
                 flush=True,
             )
-    if undated:
+    if undated and "busy" in modes:
         recs = records(undated, "busy")
         try:
             if args.direct:
@@ -1079,12 +1114,12 @@ def main(argv=None) -> int:
         if missing:
             print(f"cluster_quality: {_lost_warning(what, missing)}", file=sys.stderr, flush=True)
     if not args.no_baselines:
-        baselines(rows, vecs, undated, undated_vecs)
+        baselines(rows, vecs, undated if "busy" in modes else None, undated_vecs, parts, modes)
     if args.ceiling:
-        ceiling(rows, vecs, params)
+        ceiling(rows, vecs, params, parts, modes)
     if args.errors:
-        for mode in MODES:
-            recs, pred, reasons = preds[("all", mode)]
+        for mode in (m for m in MODES if m in modes):
+            recs, pred, reasons = preds[("all" if "all" in parts else parts[-1], mode)]
             show_errors(recs, pred, args.errors, mode, reasons)
     return 0
 

@@ -144,6 +144,9 @@ def test_a_second_held_out_set_without_dates_is_measured_on_the_busy_day(
         # the CLI takes only the window from its settings: any other setting needs --direct
         (["--set", "join_threshold=5"], "--set join_threshold needs --direct"),
         (["--data", "{empty}"], "holds no articles"),
+        (["--modes", "dates,weekly"], "--modes takes modes from dates, busy, spread, not"),
+        (["--parts", "held-out,later"], "--parts takes parts from tuning, held-out, all, not"),
+        (["--direct", "--modes", "spread", "--errors", "3"], "--errors lists the errors of"),
     ],
 )
 def test_bad_arguments_get_a_clear_error(tmp_path, labelled, args, message):
@@ -156,6 +159,25 @@ def test_bad_arguments_get_a_clear_error(tmp_path, labelled, args, message):
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert message in done.stderr
     assert "Traceback" not in done.stderr and "newsloom (" not in done.stdout  # nothing measured
+
+
+def test_only_the_modes_and_parts_named_are_measured(tmp_path, labelled):
+    """``--modes`` and ``--parts`` measure what is named, for newsloom, the baselines (still
+    tuned on the tuning part over the true dates and the busy day) and the ceiling; the
+    errors listed are those of the last part named."""
+    done = bench(
+        tmp_path, "--data", str(labelled), "--split", "2026-11-20", "--direct", "--ceiling",
+        "--modes", "spread,dates", "--parts", "held-out", "--errors", "2",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    got = figures(done.stdout)
+    # newsloom and the two baselines in both modes, the two ceilings with true dates only
+    assert {k: len(v) for k, v in got.items()} == {
+        ("held-out", "dates"): 5,
+        ("held-out", "spread"): 3,
+    }
+    assert got[("held-out", "dates")][0] == (1.0, 1.0, 1.0)
+    assert "[dates] worst merges" in done.stdout and "[busy]" not in done.stdout
 
 
 def test_settings_are_given_by_name_and_typed(tmp_path, labelled):
