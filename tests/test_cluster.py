@@ -431,6 +431,8 @@ def test_a_recluster_stopped_half_way_is_taken_up_where_it_was(db_settings, tmp_
             rows = conn.execute(text("SELECT short_id, article_count FROM stories")).all()
         assert len(rows) == 2 and (before["id"], 0) in rows  # emptied, and a new row
         assert json.loads(cli(db_settings, "status", "--json"))["stories"] == 1  # not the emptied
+        # no page is written for a story half rebuilt, nor for the row the sweep will undo
+        assert "wrote no story pages: a recluster is under way" in cli(db_settings, "write")
         tally = recluster(engine, db_settings)
         assert tally.changed == 0 and "every story has the articles it had" in tally.summary()
         with engine.connect() as conn:
@@ -442,6 +444,70 @@ def test_a_recluster_stopped_half_way_is_taken_up_where_it_was(db_settings, tmp_
     same = ("id", "page_revision", "first_seen", "headline", "article_count", "merged_ids")
     assert {k: after[k] for k in same} == {k: before[k] for k in same}
     assert [a["url"] for a in after["articles"]] == [a["url"] for a in before["articles"]]
+
+
+def test_a_page_another_process_writes_for_a_recluster_row_does_not_take_the_story(
+    db_settings, tmp_path
+):
+    """Another process sharing the database (a worker of an older version, or `newsloom
+    write --story`) writes a page for the row the recluster made for the strike while the
+    recluster runs. The sweep still gives the story its id, page and revisions back, and the
+    row goes with that page (before, the page made the row a story of its own, and the old id
+    redirected to it). The summary counts what this process placed of what was reset."""
+    from newsloom.pipeline import RECLUSTER_ROWS_FROM, recluster, write_story
+    from newsloom.store import meta as store_meta
+
+    before = _strike_started_by_a_later_report(db_settings, tmp_path)
+    engine = open_store(db_settings)
+    written = []
+
+    def another_process_writes(tally):
+        with engine.connect() as conn:
+            new_from = store_meta.get_int(conn, RECLUSTER_ROWS_FROM)
+            rows = conn.execute(
+                text("SELECT id FROM stories WHERE id >= :n AND article_count >= 2"),
+                {"n": new_from},
+            ).scalars()
+            made = list(rows)
+        for story_id in made:
+            written.append(write_story(engine, db_settings, story_id))
+
+    try:
+        tally = recluster(engine, db_settings, batch=1, on_batch=another_process_writes)
+        assert "written" in written  # the race happened
+        assert tally.changed == 0 and tally.reset == 3 == tally.articles
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT short_id, merged_into FROM stories")).all()
+        assert [tuple(r) for r in rows] == [(before["id"], None)]
+    finally:
+        engine.dispose()
+    (after,) = exported(db_settings)
+    same = ("id", "page_revision", "first_seen", "headline", "article_count", "merged_ids")
+    assert {k: after[k] for k in same} == {k: before[k] for k in same}
+
+
+def test_a_recluster_says_how_much_other_processes_placed(db_settings, tmp_path):
+    """Workers sharing the database place some of the articles a recluster reset between its
+    batches (placing is deterministic, whoever places): its summary says so, rather than
+    counting fewer articles than it reset, and the stories are those of a recluster alone."""
+    from newsloom.pipeline import Clusterer, recluster
+
+    before = _strike_started_by_a_later_report(db_settings, tmp_path)
+    engine = open_store(db_settings)
+
+    def another_process_clusters(tally):
+        Clusterer(engine, db_settings).run()
+
+    try:
+        tally = recluster(engine, db_settings, batch=1, on_batch=another_process_clusters)
+    finally:
+        engine.dispose()
+    assert tally.summary().startswith(
+        "clustered 1 articles (of the 3 to place again; other processes sharing the database "
+        "placed the other 2)"
+    ), tally.summary()
+    (after,) = exported(db_settings)
+    assert (after["id"], after["article_count"]) == (before["id"], 3)
 
 
 def test_a_story_a_recluster_leaves_with_one_outlet_has_its_page_rewritten(db_settings, tmp_path):

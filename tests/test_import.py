@@ -304,7 +304,8 @@ def test_every_rejected_line_is_named_in_the_log_and_the_summary(db_settings, tm
 
 def test_import_warns_about_repeated_ids_unknown_kinds_and_future_dates(db_settings, tmp_path):
     """Each was taken silently: two articles with one `id`, `"kind": "blog"` dropped, a date
-    in 2031 dropped with an INFO line naming no line."""
+    in 2031 dropped with an INFO line naming no line, an article with no date placed at the
+    time of the import."""
     rows = [
         {"url": "https://a.example/1", "title": "Dam opens", "text": HERALD, "id": "x-1"},
         {"url": "https://b.example/2", "title": "Rates rise", "text": WIRE, "id": "x-1"},
@@ -324,6 +325,8 @@ def test_import_warns_about_repeated_ids_unknown_kinds_and_future_dates(db_setti
     assert result.output == (
         "in.jsonl: read 6, new 6, syndicated copies 0, already stored 0, rejected 0; warnings: "
         "id already given to another article (both kept): 1 (in.jsonl:2), "
+        "no published date: placed and counted at the time of import: 4 (in.jsonl:1, "
+        "in.jsonl:2, in.jsonl:3 and 1 more), "
         "published date more than 24 h in the future ignored: 1 (in.jsonl:5), "
         "unknown kind ignored (accepted: news, opinion, analysis, other): 1 (in.jsonl:3)\n"
     )
@@ -474,6 +477,7 @@ def test_a_published_value_that_is_no_date_is_a_warning_naming_its_line(db_setti
     assert result.output == (
         "in.jsonl: read 6, new 6, syndicated copies 0, already stored 0, rejected 0; "
         "warnings: ambiguous published date (03/05/2021) read month first: 1 (in.jsonl:5), "
+        "no published date: placed and counted at the time of import: 1 (in.jsonl:4), "
         "unreadable published date ignored: 2 (in.jsonl:2, in.jsonl:3)\n"
     )
     out = run_cli(db_settings, "export", "articles")
@@ -526,7 +530,8 @@ def test_a_huge_text_is_cut_with_a_warning(db_settings, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output == (
         "in.jsonl: read 2, new 2, syndicated copies 0, already stored 0, rejected 0; "
-        "warnings: text cut to its first 200,000 characters: 1 (in.jsonl:1)\n"
+        "warnings: no published date: placed and counted at the time of import: 2 "
+        "(in.jsonl:1, in.jsonl:2), text cut to its first 200,000 characters: 1 (in.jsonl:1)\n"
     )
     out = run_cli(db_settings, "export", "articles")
     texts = {a["url"]: a["text"] for a in map(json.loads, out.output.splitlines())}

@@ -204,7 +204,7 @@ def test_a_dead_workers_job_already_queued_again_does_not_stall_the_queue(db_set
                 assert pipeline_stats(conn, datetime.now(UTC)).jobs_stalled == 0
             with engine.connect() as conn:
                 status = dict(conn.execute(text("SELECT id, status FROM procrastinate_jobs")).all())
-            assert status[dead] == "failed" and status[queued] == "todo", status
+            assert status[dead] == "aborted" and status[queued] == "todo", status
 
     try:
         asyncio.run(scenario())
@@ -246,3 +246,74 @@ def test_workers_stop_when_run_is_killed(tmp_path, pg_url):
     finally:
         if not gone():
             os.kill(child, signal.SIGKILL)
+
+
+def test_workers_finish_a_recluster_stopped_before_its_sweep_and_write_no_page_before(
+    db_settings, pg_url, tmp_path
+):
+    """A recluster killed once every article was placed, but before it settled the stories it
+    emptied, left them on the site (zero articles, their old pages) and no article waiting,
+    so the workers' tick never clustered and nothing swept them. Now the tick queues a
+    `cluster` job while a recluster is under way, writes no page meanwhile (a story half
+    rebuilt, or a row the sweep gives back, would get one), and the job sweeps; then pages go."""
+    import asyncio
+    import sys
+    from dataclasses import replace
+    from pathlib import Path
+
+    from sqlalchemy import text
+
+    from newsloom.pipeline import Clusterer, recluster, recluster_under_way
+    from newsloom.store.db import open_store
+    from newsloom.worker import build_app, ensure_queue_schema
+
+    sys.path.insert(0, str(Path(__file__).parent / "data" / "cluster"))
+    from events import ARTICLES as EVENTS
+    from events import write_labelled
+    from helpers import cli
+
+    assert cli(db_settings, "import", str(write_labelled(tmp_path / "in.jsonl"))).strip()
+    engine = open_store(db_settings)
+    ensure_queue_schema(engine)
+    Clusterer(engine, db_settings).run()
+
+    class Killed(Exception):
+        pass
+
+    def killed(tally):
+        raise Killed  # after the one batch that places every article, before the sweep
+
+    try:
+        recluster(engine, db_settings, on_batch=killed)
+    except Killed:
+        pass
+    app = build_app(replace(db_settings, write_debounce_seconds=0.0), engine)
+
+    def jobs() -> list[tuple[str, str]]:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT task_name, status FROM procrastinate_jobs"))
+            return sorted((t.removeprefix("newsloom."), str(s)) for t, s in rows)
+
+    async def scenario() -> None:
+        async with app.open_async():
+            with engine.connect() as conn:
+                assert recluster_under_way(conn)
+                waiting = conn.execute(text("SELECT count(*) FROM articles WHERE story_id IS NULL"))
+                assert waiting.scalar() == 0
+            await app.tasks["newsloom.tick"](timestamp=0)
+            assert jobs() == [("cluster", "todo")]  # and no write job
+            await app.tasks["newsloom.cluster"]()  # what a worker does with the job
+            with engine.connect() as conn:
+                assert not recluster_under_way(conn)
+                emptied = (
+                    "SELECT count(*) FROM stories WHERE merged_into IS NULL AND article_count = 0"
+                )
+                assert conn.execute(text(emptied)).scalar() == 0
+            assert ("write", "todo") in jobs()  # the cluster job defers the pages at its end
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        engine.dispose()
+    stories = [json.loads(line) for line in cli(db_settings, "export", "stories").splitlines()]
+    assert sum(s["article_count"] for s in stories) == len(EVENTS)

@@ -30,7 +30,14 @@ from .cluster.embed import article_text, make_embedder
 from .config import Settings
 from .errors import ExtractError, FeedError, FetchError, InputError
 from .ingest import classify as classify_mod
-from .ingest.archive import BadRecord, Record, is_warc, read_jsonl, read_warc
+from .ingest.archive import (
+    UNREADABLE_DATE,
+    BadRecord,
+    Record,
+    is_warc,
+    read_jsonl,
+    read_warc,
+)
 from .ingest.extract import extract
 from .ingest.feeds import SitemapIndexError
 from .ingest.feeds import parse as parse_feed
@@ -827,6 +834,9 @@ NO_TEXT_IN_HTML = "no article text in html"
 REPEATED_ID = "id already given to another article (both kept)"
 #: The warning for a line whose URL is stored under another id: the stored one is kept.
 OTHER_ID = "URL already stored under another id (that id is kept)"
+#: The warning for an article imported with no date (none given, none in its HTML) and no
+#: ``fetched`` time: it is placed, and counts in its story, at the time of the import.
+UNDATED = "no published date: placed and counted at the time of import"
 
 
 def import_file(
@@ -843,6 +853,7 @@ def import_file(
     lookup = _source_lookup(engine)
     tally = Tally()
     batch: list[tuple[Record, Article, list[str]]] = []
+    dropped_date = {UNREADABLE_DATE, future_date_warning(settings)}  # these say it is undated
 
     def reject(where: str | None, reason: str, **facts) -> None:
         extra = "".join(f" {k}=%s" for k in facts)
@@ -872,6 +883,10 @@ def import_file(
                         warn(rec.where, OTHER_ID, id=art.external_id, stored_id=stored.external_id)
                 for warning in outcome.warnings:
                     warn(rec.where, warning, url=art.url)
+                said = {*rec.warnings, *outcome.warnings} & dropped_date  # said without a date
+                if outcome.status in ("new", "duplicate") and not (art.published or rec.fetched):
+                    if not said:
+                        warn(rec.where, UNDATED, url=art.url)
                 if outcome.status in ("new", "duplicate") and art.external_id is not None:
                     other = store_articles.url_with_external_id(
                         conn, art.external_id, outcome.article_id
@@ -1156,10 +1171,17 @@ class ClusterTally:
     joined: int = 0
     merges: int = 0
     changed: int | None = None  # after a recluster: stories whose articles are not what they were
+    reset: int | None = None  # a recluster: the articles it took to place again
 
     def summary(self) -> str:
-        out = (
-            f"clustered {self.articles} articles: {self.new_stories} new stories, "
+        out = f"clustered {self.articles} articles"
+        if self.reset is not None and self.articles < self.reset:
+            out += (
+                f" (of the {self.reset} to place again; other processes sharing the database "
+                f"placed the other {self.reset - self.articles})"
+            )
+        out += (
+            f": {self.new_stories} new stories, "
             f"{self.joined} joined existing stories, {self.merges} stories merged"
         )
         if self.changed:
@@ -1214,6 +1236,14 @@ CLUSTER_VERSION = "cluster_version"
 STORIES_TO_SWEEP = "stories_to_sweep"
 #: The first story row id a recluster makes (``store.stories.sweep``), until its sweep.
 RECLUSTER_ROWS_FROM = "recluster_rows_from"
+
+
+def recluster_under_way(conn) -> bool:
+    """Whether a recluster has reset the stories and not yet swept them (it is running, in
+    this or another process, or was stopped before it finished). Pages are not written
+    meanwhile: a story half rebuilt, or a row the sweep will give back to the story it is,
+    would get a page of its own."""
+    return bool(store_meta.get_int(conn, STORIES_TO_SWEEP))
 
 
 #: The assigner's keys in its reasons: "merged story 12 into story 3", "duplicate of article 7".
@@ -1462,6 +1492,7 @@ def recluster(
     if on_reset:
         on_reset(count)
     tally = Clusterer(engine, settings, **kw).run(batch=batch, on_batch=on_batch)
+    tally.reset = count
     with transaction(engine) as conn:
         store_meta.exclusive(conn, "cluster")
         tally.changed = store_stories.keep_updated(conn, before, since)
@@ -1549,8 +1580,14 @@ class WriteTally:
     written: int = 0
     unchanged: int = 0
     not_enough: int = 0
+    waiting: bool = False  # a recluster is under way: pages wait until it is done
 
     def summary(self) -> str:
+        if self.waiting:
+            return (
+                "wrote no story pages: a recluster is under way (or was stopped before it "
+                "finished: `newsloom cluster` finishes it); pages are written once it is done"
+            )
         return (
             f"wrote {self.written} story pages ({self.not_enough} marked not enough material), "
             f"{self.unchanged} unchanged"
@@ -1598,6 +1635,8 @@ def write_pending(
     """
     quiet_before = datetime.now(UTC) - timedelta(seconds=debounce)
     with engine.connect() as conn:
+        if recluster_under_way(conn):
+            return WriteTally(waiting=True)
         todo = store_pages.stories_needing_pages(conn, settings.min_outlets, quiet_before)
     tally = WriteTally()
     for story_id in todo:

@@ -163,9 +163,12 @@ def build_app(settings: Settings, engine: Engine | None = None):
             return False
 
     async def defer_writes() -> None:
-        """A ``write`` job for each story whose page is out of date (and quiet long enough)."""
+        """A ``write`` job for each story whose page is out of date (and quiet long enough);
+        none while a recluster is under way (``pipeline.recluster_under_way``)."""
         quiet_before = datetime.now(UTC) - timedelta(seconds=settings.write_debounce_seconds)
         with state.engine.connect() as conn:
+            if pipeline.recluster_under_way(conn):
+                return
             stale = store_pages.stories_needing_pages(conn, settings.min_outlets, quiet_before)
         for story_id in stale:
             await defer(write, f"write:{story_id}", story_id=story_id)
@@ -177,12 +180,18 @@ def build_app(settings: Settings, engine: Engine | None = None):
         with transaction(state.engine) as conn:
             claimed = store_sources.claim_due_sources(conn, now, POLL_LEASE_SECONDS)
             oldest, newest = store_stories.waiting_span(conn)
+            reclustering = pipeline.recluster_under_way(conn)
         for source_id in claimed:
             await defer(poll, f"poll:{source_id}", source_id=source_id)
-        if oldest is not None and (
-            now - newest >= timedelta(seconds=settings.cluster_settle_seconds)
-            or now - oldest >= timedelta(seconds=settings.cluster_max_wait_seconds)
+        if reclustering or (
+            oldest is not None
+            and (
+                now - newest >= timedelta(seconds=settings.cluster_settle_seconds)
+                or now - oldest >= timedelta(seconds=settings.cluster_max_wait_seconds)
+            )
         ):
+            # a recluster under way is helped along (placing is deterministic, whoever
+            # places); one stopped before its sweep is finished here, as `newsloom run` does
             await defer(cluster, "cluster")
         if oldest is None or now - oldest >= timedelta(seconds=settings.cluster_max_wait_seconds):
             # pages are written once the articles waiting for a story are placed (the cluster
@@ -196,13 +205,14 @@ def build_app(settings: Settings, engine: Engine | None = None):
     async def take_back(job) -> None:
         """Queue a dead worker's job again; where the same job (its queueing lock) is queued
         already (a tick deferred the next ``cluster`` while the dead one ran), that one does
-        the work, and the dead one is closed as failed so that its lock is let go."""
+        the work, and the dead one is closed as aborted (nothing failed: ``newsloom status``
+        counts failed jobs) so that its lock is let go."""
         try:
             await app.job_manager.retry_job(job)
             log.warning("retrying job of a stalled worker job_id=%s task=%s", job.id, job.task_name)
         except UniqueViolation:
             await app.job_manager.finish_job_by_id_async(
-                job.id, status=Status.FAILED, delete_job=False
+                job.id, status=Status.ABORTED, delete_job=False
             )
             log.warning(
                 "job of a stalled worker closed, the same job is queued job_id=%s task=%s",
@@ -248,6 +258,8 @@ def build_app(settings: Settings, engine: Engine | None = None):
         with state.engine.connect() as conn:
             if not store_stories.is_live(conn, story_id):
                 return  # merged into another (or gone) since the job was queued
+            if pipeline.recluster_under_way(conn):
+                return  # deferred again by the tick once the recluster has swept
         pipeline.write_story(state.engine, settings, story_id)
         state.count("write")
         # the site's renderings of it (its articles may have changed even if its page did not)

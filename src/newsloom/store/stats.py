@@ -46,7 +46,7 @@ class PipelineStats:
     newest_article: datetime | None = None  # by fetch time
     newest_page: datetime | None = None  # when the newest page revision was written
     # with workers (PostgreSQL, `newsloom worker`): the job queue, by task and status
-    workers: int | None = None  # workers with a heartbeat in the last 30 s
+    workers: int | None = None  # workers with a heartbeat in the last 15 s (not stalled)
     jobs: dict[str, dict[str, int]] = field(default_factory=dict)
     # jobs `doing` whose worker has been silent for 15 s or more (a dead worker's, until a
     # tick takes them back)
@@ -153,7 +153,7 @@ def _job_queue(conn: Connection) -> tuple[int | None, dict[str, dict[str, int]],
     workers = conn.execute(
         text(
             "SELECT count(*) FROM procrastinate_workers "
-            "WHERE last_heartbeat > now() - interval '30 seconds'"
+            "WHERE last_heartbeat > now() - interval '15 seconds'"
         )
     ).scalar_one()
     jobs: dict[str, dict[str, int]] = {}

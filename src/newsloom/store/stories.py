@@ -274,9 +274,10 @@ def sweep(conn: Connection, new_from: int | None = None) -> int:
     """Settle the stories a ``reset`` left without articles; returns how many rows went.
 
     One whose articles went, most of them, to a story made new by the recluster (a row with
-    no page) is that story: it takes the new row's articles back and keeps its id, page and
-    revisions; the new row is deleted when the recluster made it (its id is ``new_from`` or
-    more: nobody has linked to it), else it redirects to the story. One whose articles went,
+    no page, or any row from ``new_from`` on) is that story: it takes the new row's articles
+    back and keeps its id, page and revisions; the new row is deleted when the recluster made
+    it (its id is ``new_from`` or more: nobody has linked to it, and a page another process
+    wrote for it meanwhile goes with it), else it redirects to the story. One whose articles went,
     most of them, to another story with a page redirects to that story, as a merged story
     does (a link to it keeps working). The others are deleted, their pages with them, and so
     are merged-away ids that pointed only at them."""
@@ -305,13 +306,14 @@ def sweep(conn: Connection, new_from: int | None = None) -> int:
             if story_id not in went:
                 continue
             heir = min(went[story_id])[1]  # the story that took most of its articles
-            if heir not in paged and heir not in taken:
+            made = new_from is not None and heir >= new_from  # by the recluster
+            if (made or heir not in paged) and heir not in taken:
                 # a new row for what is this story, started by another of its articles (a
                 # recluster starts a story with its earliest article, a live run with the first
                 # one polled): the story keeps its id, page and revisions, and takes the
                 # articles; the new row goes (or redirects to it, if it was there before)
                 merge(conn, heir, story_id)
-                if new_from is not None and heir >= new_from:
+                if made:
                     conn.execute(delete(stories).where(stories.c.id == heir))
                 refresh_counts(conn, {story_id})
                 taken[heir] = story_id

@@ -111,7 +111,10 @@ class StoryOut(BaseModel):
     merged_ids: list[str]
     first_seen: str
     last_article: str
-    updated: str | None
+    updated: str | None = Field(
+        description="When the page last changed (null until it has one), as in the story "
+        "list; `newsloom export stories` gives instead when clustering last changed the story"
+    )
     status: Literal["developing", "settled"] = Field(description=STATUS_DOC)
     article_count: int
     outlet_count: int
