@@ -900,9 +900,9 @@ def status(obj, as_json):
         ),
         (
             "articles",
-            f"{stats.articles}: {stats.articles_last_hour} in the last hour, "
+            f"{stats.articles}: {stats.articles_last_hour} stored in the last hour, "
             f"{stats.articles_last_day} in 24 h, {stats.syndicated} syndicated copies; "
-            f"newest {_ago(stats.newest_article)}",
+            f"newest stored {_ago(stats.newest_article)}",
         ),
         (
             "stories",
