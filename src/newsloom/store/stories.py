@@ -273,14 +273,14 @@ def next_id(conn: Connection) -> int:
 def sweep(conn: Connection, new_from: int | None = None) -> int:
     """Settle the stories a ``reset`` left without articles; returns how many rows went.
 
-    One whose articles went, most of them, to a story made new by the recluster (a row with
-    no page, or any row from ``new_from`` on) is that story: it takes the new row's articles
-    back and keeps its id, page and revisions; the new row is deleted when the recluster made
-    it (its id is ``new_from`` or more: nobody has linked to it, and a page another process
-    wrote for it meanwhile goes with it), else it redirects to the story. One whose articles went,
-    most of them, to another story with a page redirects to that story, as a merged story
-    does (a link to it keeps working). The others are deleted, their pages with them, and so
-    are merged-away ids that pointed only at them."""
+    One whose articles went, most of them, to a story made new by the recluster (a row with no
+    page, or any row from ``new_from`` on) is that story: it takes the new row's articles back
+    and keeps its id, page and revisions; the new row is deleted when the recluster made it (its
+    id is ``new_from`` or more: nobody has linked to it, and a page another process wrote for it
+    meanwhile goes with it), else it redirects to the story. One whose articles went, most of
+    them, to another story with a page redirects to that story, as a merged story does (a link
+    to it keeps working). The others are deleted, their pages with them, and so are merged-away
+    ids that pointed only at them."""
     used = select(articles.c.story_id).where(articles.c.story_id.is_not(None))
     empty = (
         conn.execute(

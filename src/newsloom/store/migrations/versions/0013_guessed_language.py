@@ -10,6 +10,8 @@ Revises: 0012
 Create Date: 2026-11-28
 """
 
+import logging
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -21,6 +23,10 @@ branch_labels = None
 depends_on = None
 
 BATCH = 1000
+#: A progress line every so many articles (about a minute's work on a large archive).
+PROGRESS_EVERY = 200_000
+
+log = logging.getLogger("newsloom.store.migrate")
 
 
 def upgrade() -> None:
@@ -33,7 +39,7 @@ def upgrade() -> None:
         sa.column("language", sa.String),
     )
     head = sa.func.substr(articles.c.text, 1, 4000)
-    after, filled = 0, 0
+    after, filled, read = 0, 0, 0
     while True:
         rows = conn.execute(
             sa.select(articles.c.id, articles.c.title, head)
@@ -44,6 +50,9 @@ def upgrade() -> None:
         if not rows:
             break
         after = rows[-1][0]
+        read += len(rows)
+        if read % PROGRESS_EVERY < BATCH:
+            log.info("migration 0013: language guessed for %d articles so far", read)
         guesses = []
         for id_, title, text in rows:
             language = guess_language(f"{title or ''}\n{text or ''}", min_words=8)
@@ -58,6 +67,7 @@ def upgrade() -> None:
             )
             filled += len(guesses)
     if filled:
+        log.info("migration 0013: language guessed for %d of %d articles", filled, read)
         conn.execute(sa.text("DELETE FROM story_renderings"))
 
 
