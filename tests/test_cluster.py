@@ -431,9 +431,15 @@ def test_a_recluster_stopped_half_way_is_taken_up_where_it_was(db_settings, tmp_
             rows = conn.execute(text("SELECT short_id, article_count FROM stories")).all()
         assert len(rows) == 2 and (before["id"], 0) in rows  # emptied, and a new row
         assert json.loads(cli(db_settings, "status", "--json"))["stories"] == 1  # not the emptied
-        # no page is written for a story half rebuilt, nor for the row the sweep will undo
+        # no page is written for a story half rebuilt, nor for the row the sweep will undo,
+        # even when asked for by name; and `status` says why
         assert "wrote no story pages: a recluster is under way" in cli(db_settings, "write")
+        asked = cli(db_settings, "write", "--story", before["id"], "--force")
+        assert asked.startswith(f"story {before['id']}: not written: a recluster is under way")
+        assert json.loads(cli(db_settings, "status", "--json"))["recluster"] is True
+        assert "a recluster is under way" in " ".join(cli(db_settings, "status").split())
         tally = recluster(engine, db_settings)
+        assert json.loads(cli(db_settings, "status", "--json"))["recluster"] is False
         assert tally.changed == 0 and "every story has the articles it had" in tally.summary()
         with engine.connect() as conn:
             rows = conn.execute(text("SELECT short_id, merged_into FROM stories")).all()
@@ -447,13 +453,14 @@ def test_a_recluster_stopped_half_way_is_taken_up_where_it_was(db_settings, tmp_
 
 
 def test_a_page_another_process_writes_for_a_recluster_row_does_not_take_the_story(
-    db_settings, tmp_path
+    db_settings, tmp_path, monkeypatch
 ):
-    """Another process sharing the database (a worker of an older version, or `newsloom
-    write --story`) writes a page for the row the recluster made for the strike while the
-    recluster runs. The sweep still gives the story its id, page and revisions back, and the
-    row goes with that page (before, the page made the row a story of its own, and the old id
-    redirected to it). The summary counts what this process placed of what was reset."""
+    """A process sharing the database that does not know to wait (newsloom before this
+    version, which wrote pages during a recluster) writes a page for the row the recluster
+    made for the strike while the recluster runs. The sweep still gives the story its id,
+    page and revisions back, and the row goes with that page (before, the page made the row
+    a story of its own, and the old id redirected to it)."""
+    from newsloom import pipeline
     from newsloom.pipeline import RECLUSTER_ROWS_FROM, recluster, write_story
     from newsloom.store import meta as store_meta
 
@@ -469,8 +476,10 @@ def test_a_page_another_process_writes_for_a_recluster_row_does_not_take_the_sto
                 {"n": new_from},
             ).scalars()
             made = list(rows)
-        for story_id in made:
-            written.append(write_story(engine, db_settings, story_id))
+        with monkeypatch.context() as older:  # it does not look whether a recluster is on
+            older.setattr(pipeline, "recluster_under_way", lambda conn: False)
+            for story_id in made:
+                written.append(write_story(engine, db_settings, story_id))
 
     try:
         tally = recluster(engine, db_settings, batch=1, on_batch=another_process_writes)

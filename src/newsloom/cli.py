@@ -267,6 +267,11 @@ def _span(secs: float) -> str | None:
     return None
 
 
+def _plural(n: int, word: str) -> str:
+    """``1 job``, ``2 jobs``."""
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def _ago(dt: datetime | None) -> str:
     if dt is None:
         return "never"
@@ -832,13 +837,16 @@ def recluster(obj, since):
 @click.pass_obj
 def write(obj, story, force):
     """Write or refresh the pages of stories that need one (at least `min_outlets` outlets)."""
-    from .pipeline import write_pending, write_story
+    from .pipeline import RECLUSTER_WAIT, write_pending, write_story
     from .store.stories import resolve
 
     if story:
         with obj.engine.connect() as conn:
             story_id, live = resolve(conn, story)
         outcome = write_story(obj.engine, obj.settings, story_id, force=force)
+        if outcome == "waiting":
+            click.echo(f"story {live}: not written: {RECLUSTER_WAIT}")
+            return
         click.echo(f"story {live}: {outcome.replace('_', ' ')}")
         return
     click.echo(write_pending(obj.engine, obj.settings, force=force).summary())
@@ -878,6 +886,7 @@ def summarize(obj, file):
 @click.pass_obj
 def status(obj, as_json):
     """Sources, articles, stories, queues and recent errors, as the database holds them."""
+    from .pipeline import RECLUSTER_WAIT
     from .store.stats import pipeline_stats
 
     with obj.engine.connect() as conn:
@@ -918,7 +927,8 @@ def status(obj, as_json):
                 else ""
             )
             + f", {stats.pages_pending} pages to write, "
-            f"{stats.sources_due} sources due, {stats.page_retries} article pages to try again",
+            f"{stats.sources_due} sources due, {stats.page_retries} article pages to try again"
+            + (f"; {RECLUSTER_WAIT}" if stats.recluster else ""),
         ),
         ("errors", f"in the last 24 h: {errors}"),
     ):
@@ -929,7 +939,8 @@ def status(obj, as_json):
             for task, by in stats.jobs.items()
         )
         stalled = (
-            f"; {stats.jobs_stalled} jobs of a silent worker (taken back at the next tick)"
+            f"; {_plural(stats.jobs_stalled, 'job')} of a silent worker (taken back at the next "
+            "tick)"
             if stats.jobs_stalled
             else ""
         )

@@ -1232,10 +1232,16 @@ def embed_pending(engine: Engine, embedder, source_id: int | None = None, batch:
 
 #: Bumped by every committed clustering batch (and by a reset): see ``Clusterer.run``.
 CLUSTER_VERSION = "cluster_version"
-#: Set by a recluster's reset until clustering has caught up and swept the emptied stories.
-STORIES_TO_SWEEP = "stories_to_sweep"
-#: The first story row id a recluster makes (``store.stories.sweep``), until its sweep.
-RECLUSTER_ROWS_FROM = "recluster_rows_from"
+# a recluster's marks in the meta table (kept there: ``newsloom status`` reads them too)
+STORIES_TO_SWEEP = store_meta.STORIES_TO_SWEEP
+RECLUSTER_ROWS_FROM = store_meta.RECLUSTER_ROWS_FROM
+
+
+#: Why no page is written now (``recluster_under_way``), as the commands say it.
+RECLUSTER_WAIT = (
+    "a recluster is under way (or was stopped before it finished: `newsloom cluster` "
+    "finishes it); pages are written once it is done"
+)
 
 
 def recluster_under_way(conn) -> bool:
@@ -1584,10 +1590,7 @@ class WriteTally:
 
     def summary(self) -> str:
         if self.waiting:
-            return (
-                "wrote no story pages: a recluster is under way (or was stopped before it "
-                "finished: `newsloom cluster` finishes it); pages are written once it is done"
-            )
+            return f"wrote no story pages: {RECLUSTER_WAIT}"
         return (
             f"wrote {self.written} story pages ({self.not_enough} marked not enough material), "
             f"{self.unchanged} unchanged"
@@ -1596,9 +1599,12 @@ class WriteTally:
 
 @timed_write
 def write_story(engine: Engine, settings: Settings, story_id: int, *, force: bool = False) -> str:
-    """Write (or refresh) one story's page. Returns "written", "unchanged" or "not_enough"."""
+    """Write (or refresh) one story's page. Returns "written", "unchanged" or "not_enough",
+    or "waiting" while a recluster is under way (``recluster_under_way``), forced or not."""
     now = datetime.now(UTC)
     with transaction(engine) as conn:
+        if recluster_under_way(conn):
+            return "waiting"
         rows = store_pages.page_articles(conn, story_id)
         digest = store_pages.articles_hash([r.url for r in rows])
         latest = store_pages.latest_row(conn, story_id)
@@ -1643,6 +1649,9 @@ def write_pending(
         if stop and stop():
             break
         outcome = write_story(engine, settings, story_id, force=force)
+        if outcome == "waiting":  # a recluster began meanwhile
+            tally.waiting = True
+            break
         if outcome == "written":
             tally.written += 1
         elif outcome == "not_enough":

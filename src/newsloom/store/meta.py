@@ -15,6 +15,12 @@ from sqlalchemy import Connection, select, text, update
 
 from .schema import meta
 
+#: Set by a recluster's reset until clustering has caught up and swept the emptied stories
+#: (``newsloom.pipeline.recluster``, ``newsloom.store.stories.sweep``).
+STORIES_TO_SWEEP = "stories_to_sweep"
+#: The first story row id a recluster makes (``store.stories.sweep``), until its sweep.
+RECLUSTER_ROWS_FROM = "recluster_rows_from"
+
 
 def _lock_key(name: str) -> int:
     """A stable 63-bit key for an advisory lock (the same in every process)."""

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, case, func, select, text
 
+from .meta import STORIES_TO_SWEEP, get_int
 from .pages import count_stories_needing_pages
 from .schema import articles, ingest_errors, pending_pages, sources, stories, story_pages
 from .stories import waiting_span
@@ -51,6 +52,9 @@ class PipelineStats:
     # jobs `doing` whose worker has been silent for 15 s or more (a dead worker's, until a
     # tick takes them back)
     jobs_stalled: int = 0
+    # a recluster has reset the stories and not swept them yet: running, or stopped before its
+    # end (pages wait until it is done)
+    recluster: bool = False
 
     @property
     def queues(self) -> dict[str, int]:
@@ -109,6 +113,7 @@ def pipeline_stats(conn: Connection, now: datetime, *, min_outlets: int = 2) -> 
         jobs=jobs,
         jobs_stalled=stalled,
         oldest_unclustered=waiting_span(conn)[0],
+        recluster=bool(get_int(conn, STORIES_TO_SWEEP)),
         at=now,
         sources=src[0],
         sources_failing=int(src[1]),
