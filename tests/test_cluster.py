@@ -447,9 +447,42 @@ def test_a_recluster_stopped_half_way_is_taken_up_where_it_was(db_settings, tmp_
     finally:
         engine.dispose()
     (after,) = exported(db_settings)
-    same = ("id", "page_revision", "first_seen", "headline", "article_count", "merged_ids")
+    same = (
+        "id", "page_revision", "first_seen", "headline", "article_count", "merged_ids", "updated"
+    )  # fmt: skip
     assert {k: after[k] for k in same} == {k: before[k] for k in same}
     assert [a["url"] for a in after["articles"]] == [a["url"] for a in before["articles"]]
+
+
+def test_a_recluster_stopped_half_way_and_finished_by_cluster_keeps_the_story_as_it_was(
+    db_settings, tmp_path
+):
+    """The stopped recluster is finished by `newsloom cluster` (as by `newsloom run` or a
+    worker): the story gets its articles, id, page and its `updated` time back. The time was
+    kept in the recluster's memory only, so a recluster finished elsewhere gave every story a
+    new one (its renderings and every cache keyed on it then went stale)."""
+    from newsloom.pipeline import recluster
+
+    before = _strike_started_by_a_later_report(db_settings, tmp_path)
+
+    class Killed(Exception):
+        pass
+
+    def killed(tally):
+        raise Killed  # after the first batch (d1 alone) is committed
+
+    engine = open_store(db_settings)
+    try:
+        try:
+            recluster(engine, db_settings, batch=1, on_batch=killed)
+        except Killed:
+            pass
+    finally:
+        engine.dispose()
+    assert "clustered 2 articles" in cli(db_settings, "cluster")
+    (after,) = exported(db_settings)
+    same = ("id", "page_revision", "first_seen", "article_count", "merged_ids", "updated")
+    assert {k: after[k] for k in same} == {k: before[k] for k in same}
 
 
 def test_a_page_another_process_writes_for_a_recluster_row_does_not_take_the_story(

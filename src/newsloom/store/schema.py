@@ -122,6 +122,8 @@ stories = Table(
     Column("first_seen", UTCDateTime, nullable=False),
     Column("last_article", UTCDateTime, nullable=False),
     Column("updated", UTCDateTime, nullable=False),
+    # its ``updated`` before a recluster that has not swept yet (``store.stories.sweep``)
+    Column("prior_updated", UTCDateTime),
     Column("article_count", Integer, nullable=False, default=0),
     Column("outlet_count", Integer, nullable=False, default=0),
     Column("country_count", Integer, nullable=False, default=0),

@@ -245,6 +245,13 @@ def reset(conn: Connection, since: datetime | None = None) -> int:
     if since is not None:
         which.append(ARTICLE_TIME >= since)
         touched = set(conn.execute(select(articles.c.story_id).distinct().where(*which)).scalars())
+    # each story's ``updated`` until the sweep, which gives it back to a story rebuilt with the
+    # articles it had (a recluster stopped before its sweep keeps the first one's)
+    conn.execute(
+        update(stories)
+        .where(stories.c.merged_into.is_(None))
+        .values(prior_updated=func.coalesce(stories.c.prior_updated, stories.c.updated))
+    )
     count = conn.execute(
         update(articles)
         .where(*which)
@@ -323,6 +330,7 @@ def sweep(conn: Connection, new_from: int | None = None) -> int:
         conn.execute(
             delete(stories).where(stories.c.id >= new_from, stories.c.merged_into.is_not(None))
         )
+    _give_back_updated(conn)
     conn.execute(
         update(articles).where(articles.c.prior_story_id.is_not(None)).values(prior_story_id=None)
     )
@@ -336,11 +344,50 @@ def sweep(conn: Connection, new_from: int | None = None) -> int:
         total += gone
 
 
+def _give_back_updated(conn: Connection) -> None:
+    """A story the recluster rebuilt with the articles it had gets its ``updated`` time back
+    (``prior_updated``, kept by ``reset``), whichever process finished the recluster; then
+    every story forgets its prior time."""
+    before = _article_sets(conn, None)  # (articles not yet settled count where they were)
+    story = articles.c.story_id
+    members: dict[int, list[int]] = {}
+    for story_id, article_id in conn.execute(
+        select(story, articles.c.id).where(story.is_not(None))
+    ):
+        members.setdefault(story_id, []).append(article_id)
+    after = {story_id: _digest(ids) for story_id, ids in members.items()}
+    same = [
+        {"sid": story_id, "old": prior}
+        for story_id, prior in conn.execute(
+            select(stories.c.id, stories.c.prior_updated).where(
+                stories.c.prior_updated.is_not(None), stories.c.merged_into.is_(None)
+            )
+        )
+        if story_id in after and before.get(story_id) == after[story_id]
+    ]
+    if same:
+        conn.execute(
+            update(stories)
+            .where(stories.c.id == bindparam("sid"))
+            .values(updated=bindparam("old")),
+            same,
+        )
+    conn.execute(
+        update(stories).where(stories.c.prior_updated.is_not(None)).values(prior_updated=None)
+    )
+
+
+def _digest(ids: list[int]) -> str:
+    return hashlib.sha1(",".join(map(str, sorted(ids))).encode("ascii")).hexdigest()
+
+
 def memberships(conn: Connection, since: datetime | None = None) -> dict[int, tuple[str, datetime]]:
     """Each story's article set (as a digest) and ``updated`` time: of every story with
     articles, or of those with articles from ``since`` on (the stories a reset touches)."""
     digests = _article_sets(conn, since)
-    updated = dict(conn.execute(select(stories.c.id, stories.c.updated)).all())
+    # a recluster stopped before its sweep has given stories new times: theirs are the prior
+    when = func.coalesce(stories.c.prior_updated, stories.c.updated)
+    updated = dict(conn.execute(select(stories.c.id, when)).all())
     return {story_id: (digest, updated[story_id]) for story_id, digest in digests.items()}
 
 
@@ -355,10 +402,7 @@ def _article_sets(conn: Connection, since: datetime | None) -> dict[int, str]:
     members: dict[int, list[int]] = {}
     for story_id, article_id in conn.execute(query):
         members.setdefault(story_id, []).append(article_id)
-    return {
-        story_id: hashlib.sha1(",".join(map(str, sorted(ids))).encode("ascii")).hexdigest()
-        for story_id, ids in members.items()
-    }
+    return {story_id: _digest(ids) for story_id, ids in members.items()}
 
 
 def keep_updated(conn: Connection, before: dict[int, tuple[str, datetime]], since=None) -> int:
