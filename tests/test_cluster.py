@@ -406,6 +406,25 @@ def test_recluster_keeps_the_id_of_a_story_a_later_report_started(db_settings, t
     engine.dispose()
 
 
+def _recluster_killed_after_one_article(db_settings) -> None:
+    """A recluster stopped (as by a kill) once its first batch, one article, is committed."""
+    from newsloom.pipeline import recluster
+
+    class Killed(Exception):
+        pass
+
+    def killed(tally):
+        raise Killed
+
+    engine = open_store(db_settings)
+    try:
+        recluster(engine, db_settings, batch=1, on_batch=killed)
+    except Killed:
+        pass
+    finally:
+        engine.dispose()
+
+
 def test_a_recluster_stopped_half_way_is_taken_up_where_it_was(db_settings, tmp_path):
     """A recluster killed before it finished, then run again, gives what one whole run
     gives: the story keeps its id, page and revisions, no id appears or goes, and the
@@ -414,19 +433,9 @@ def test_a_recluster_stopped_half_way_is_taken_up_where_it_was(db_settings, tmp_
     from newsloom.pipeline import recluster
 
     before = _strike_started_by_a_later_report(db_settings, tmp_path)
-
-    class Killed(Exception):
-        pass
-
-    def killed(tally):
-        raise Killed  # after the first batch (d1 alone) is committed
-
+    _recluster_killed_after_one_article(db_settings)
     engine = open_store(db_settings)
     try:
-        try:
-            recluster(engine, db_settings, batch=1, on_batch=killed)
-        except Killed:
-            pass
         with engine.connect() as conn:
             rows = conn.execute(text("SELECT short_id, article_count FROM stories")).all()
         assert len(rows) == 2 and (before["id"], 0) in rows  # emptied, and a new row
@@ -461,28 +470,40 @@ def test_a_recluster_stopped_half_way_and_finished_by_cluster_keeps_the_story_as
     worker): the story gets its articles, id, page and its `updated` time back. The time was
     kept in the recluster's memory only, so a recluster finished elsewhere gave every story a
     new one (its renderings and every cache keyed on it then went stale)."""
-    from newsloom.pipeline import recluster
-
     before = _strike_started_by_a_later_report(db_settings, tmp_path)
-
-    class Killed(Exception):
-        pass
-
-    def killed(tally):
-        raise Killed  # after the first batch (d1 alone) is committed
-
-    engine = open_store(db_settings)
-    try:
-        try:
-            recluster(engine, db_settings, batch=1, on_batch=killed)
-        except Killed:
-            pass
-    finally:
-        engine.dispose()
+    _recluster_killed_after_one_article(db_settings)
     assert "clustered 2 articles" in cli(db_settings, "cluster")
     (after,) = exported(db_settings)
     same = ("id", "page_revision", "first_seen", "article_count", "merged_ids", "updated")
     assert {k: after[k] for k in same} == {k: before[k] for k in same}
+
+
+def test_a_story_that_takes_news_during_a_recluster_keeps_its_new_updated_time(
+    db_settings, tmp_path
+):
+    """An article stored while the recluster runs (a poll between its batches) joins the
+    strike: the story has changed, so it keeps the time the recluster gave it, and the
+    summary counts it as changed."""
+    from newsloom.pipeline import recluster
+
+    before = _strike_started_by_a_later_report(db_settings, tmp_path)
+    strike = [a for a in ARTICLES if a["story"] == "D"]
+    late = dict(strike[2], url="https://wire.example/strike-later", id="d4")
+    late["published"] = late["published"].replace("12:30", "13:30")
+    engine = open_store(db_settings)
+
+    def a_poll_stores_one(tally):
+        if tally.articles == 1:
+            cli(db_settings, "import", str(write(tmp_path / "late.jsonl", [late])))
+
+    try:
+        tally = recluster(engine, db_settings, batch=1, on_batch=a_poll_stores_one)
+    finally:
+        engine.dispose()
+    assert tally.changed == 1, tally.summary()
+    (after,) = exported(db_settings)
+    assert (after["id"], after["article_count"]) == (before["id"], 4)
+    assert after["updated"] > before["updated"]
 
 
 def test_a_page_another_process_writes_for_a_recluster_row_does_not_take_the_story(

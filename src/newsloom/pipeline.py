@@ -1235,6 +1235,7 @@ CLUSTER_VERSION = "cluster_version"
 # a recluster's marks in the meta table (kept there: ``newsloom status`` reads them too)
 STORIES_TO_SWEEP = store_meta.STORIES_TO_SWEEP
 RECLUSTER_ROWS_FROM = store_meta.RECLUSTER_ROWS_FROM
+RECLUSTER_ARTICLES_TO = store_meta.RECLUSTER_ARTICLES_TO
 
 
 #: Why no page is written now (``recluster_under_way``), as the commands say it.
@@ -1400,9 +1401,11 @@ class Clusterer:
                         if store_meta.get_int(conn, STORIES_TO_SWEEP):
                             # a recluster's leftovers (even one that crashed)
                             new_from = store_meta.get_int(conn, RECLUSTER_ROWS_FROM) or None
-                            store_stories.sweep(conn, new_from)
+                            upto = store_meta.get_int(conn, RECLUSTER_ARTICLES_TO) or None
+                            store_stories.sweep(conn, new_from, upto)
+                            for key in (RECLUSTER_ROWS_FROM, RECLUSTER_ARTICLES_TO):
+                                store_meta.put_int(conn, key, 0)
                             store_meta.put_int(conn, STORIES_TO_SWEEP, 0)
-                            store_meta.put_int(conn, RECLUSTER_ROWS_FROM, 0)
                             # the sweep may hand a story's articles to another row: rebuild
                             version = store_meta.bump(conn, CLUSTER_VERSION)
                             self.assigner = None
@@ -1493,6 +1496,8 @@ def recluster(
         stopped = store_meta.get_int(conn, STORIES_TO_SWEEP)
         new_from = stopped and store_meta.get_int(conn, RECLUSTER_ROWS_FROM)
         store_meta.put_int(conn, RECLUSTER_ROWS_FROM, new_from or store_stories.next_id(conn))
+        upto = stopped and store_meta.get_int(conn, RECLUSTER_ARTICLES_TO)
+        store_meta.put_int(conn, RECLUSTER_ARTICLES_TO, upto or store_articles.newest_id(conn))
         store_meta.put_int(conn, STORIES_TO_SWEEP, 1)
         store_meta.bump(conn, CLUSTER_VERSION)
     if on_reset:
@@ -1501,7 +1506,7 @@ def recluster(
     tally.reset = count
     with transaction(engine) as conn:
         store_meta.exclusive(conn, "cluster")
-        tally.changed = store_stories.keep_updated(conn, before, since)
+        tally.changed = store_stories.changed_stories(conn, before, since)
     return tally
 
 

@@ -105,6 +105,11 @@ def article_by_id(conn: Connection, article_id: int) -> Article | None:
     return _to_article(row) if row else None
 
 
+def newest_id(conn: Connection) -> int:
+    """The highest article id stored (0 with none): ids only grow."""
+    return conn.execute(select(func.max(articles.c.id))).scalar() or 0
+
+
 def article_count(conn: Connection) -> int:
     return conn.execute(select(func.count()).select_from(articles)).scalar_one()
 

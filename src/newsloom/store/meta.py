@@ -20,6 +20,9 @@ from .schema import meta
 STORIES_TO_SWEEP = "stories_to_sweep"
 #: The first story row id a recluster makes (``store.stories.sweep``), until its sweep.
 RECLUSTER_ROWS_FROM = "recluster_rows_from"
+#: The newest article id when a recluster reset the stories, until its sweep: articles
+#: stored after it are news the recluster's stories did not have before.
+RECLUSTER_ARTICLES_TO = "recluster_articles_to"
 
 
 def _lock_key(name: str) -> int:

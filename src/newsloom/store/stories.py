@@ -277,7 +277,7 @@ def next_id(conn: Connection) -> int:
     return (conn.execute(select(func.max(stories.c.id))).scalar() or 0) + 1
 
 
-def sweep(conn: Connection, new_from: int | None = None) -> int:
+def sweep(conn: Connection, new_from: int | None = None, upto: int | None = None) -> int:
     """Settle the stories a ``reset`` left without articles; returns how many rows went.
 
     One whose articles went, most of them, to a story made new by the recluster (a row with no
@@ -287,7 +287,8 @@ def sweep(conn: Connection, new_from: int | None = None) -> int:
     meanwhile goes with it), else it redirects to the story. One whose articles went, most of
     them, to another story with a page redirects to that story, as a merged story does (a link
     to it keeps working). The others are deleted, their pages with them, and so are merged-away
-    ids that pointed only at them."""
+    ids that pointed only at them. A story that has the articles it had (of those up to id
+    ``upto``, the newest when the recluster began) gets its ``updated`` time back."""
     used = select(articles.c.story_id).where(articles.c.story_id.is_not(None))
     empty = (
         conn.execute(
@@ -330,7 +331,7 @@ def sweep(conn: Connection, new_from: int | None = None) -> int:
         conn.execute(
             delete(stories).where(stories.c.id >= new_from, stories.c.merged_into.is_not(None))
         )
-    _give_back_updated(conn)
+    _give_back_updated(conn, upto)
     conn.execute(
         update(articles).where(articles.c.prior_story_id.is_not(None)).values(prior_story_id=None)
     )
@@ -344,18 +345,13 @@ def sweep(conn: Connection, new_from: int | None = None) -> int:
         total += gone
 
 
-def _give_back_updated(conn: Connection) -> None:
+def _give_back_updated(conn: Connection, upto: int | None) -> None:
     """A story the recluster rebuilt with the articles it had gets its ``updated`` time back
     (``prior_updated``, kept by ``reset``), whichever process finished the recluster; then
-    every story forgets its prior time."""
-    before = _article_sets(conn, None)  # (articles not yet settled count where they were)
-    story = articles.c.story_id
-    members: dict[int, list[int]] = {}
-    for story_id, article_id in conn.execute(
-        select(story, articles.c.id).where(story.is_not(None))
-    ):
-        members.setdefault(story_id, []).append(article_id)
-    after = {story_id: _digest(ids) for story_id, ids in members.items()}
+    every story forgets its prior time. An article stored after the recluster began (its id
+    above ``upto``) is news: a story that took one has changed."""
+    before = _article_sets(conn, None, upto)  # (articles not yet settled count where they were)
+    after = _article_sets(conn, None, settled=True)
     same = [
         {"sid": story_id, "old": prior}
         for story_id, prior in conn.execute(
@@ -381,48 +377,43 @@ def _digest(ids: list[int]) -> str:
     return hashlib.sha1(",".join(map(str, sorted(ids))).encode("ascii")).hexdigest()
 
 
-def memberships(conn: Connection, since: datetime | None = None) -> dict[int, tuple[str, datetime]]:
-    """Each story's article set (as a digest) and ``updated`` time: of every story with
-    articles, or of those with articles from ``since`` on (the stories a reset touches)."""
-    digests = _article_sets(conn, since)
-    # a recluster stopped before its sweep has given stories new times: theirs are the prior
-    when = func.coalesce(stories.c.prior_updated, stories.c.updated)
-    updated = dict(conn.execute(select(stories.c.id, when)).all())
-    return {story_id: (digest, updated[story_id]) for story_id, digest in digests.items()}
+def memberships(conn: Connection, since: datetime | None = None) -> dict[int, str]:
+    """Each story's article set (as a digest): of every story with articles, or of those with
+    articles from ``since`` on (the stories a reset touches)."""
+    return _article_sets(conn, since)
 
 
-def _article_sets(conn: Connection, since: datetime | None) -> dict[int, str]:
+def _article_sets(
+    conn: Connection, since: datetime | None, upto: int | None = None, settled: bool = False
+) -> dict[int, str]:
     """A digest of each story's article ids (the stories of :func:`memberships`); an article
-    a recluster has taken and not yet settled counts in the story it had before."""
-    story = func.coalesce(articles.c.prior_story_id, articles.c.story_id)
+    a recluster has taken and not yet settled counts in the story it had before (where it is
+    now, with ``settled``); only articles up to id ``upto``, when given."""
+    story = (
+        articles.c.story_id
+        if settled
+        else func.coalesce(articles.c.prior_story_id, articles.c.story_id)
+    )
     query = select(story, articles.c.id).where(story.is_not(None))
     if since is not None:
         touched = select(story).where(ARTICLE_TIME >= since)
         query = query.where(story.in_(touched))
+    if upto is not None:
+        query = query.where(articles.c.id <= upto)
     members: dict[int, list[int]] = {}
     for story_id, article_id in conn.execute(query):
         members.setdefault(story_id, []).append(article_id)
     return {story_id: _digest(ids) for story_id, ids in members.items()}
 
 
-def keep_updated(conn: Connection, before: dict[int, tuple[str, datetime]], since=None) -> int:
-    """Give stories whose article set is what it was ``before`` their ``updated`` time back:
-    a recluster that changed nothing in a story is no news (its page stays current).
-    Returns how many stories came out with other articles than they had (or new)."""
-    after = _article_sets(conn, since)  # (the times now are what is being replaced)
-    same = [
-        {"sid": story_id, "old": when}
-        for story_id, (digest, when) in before.items()
-        if after.get(story_id) == digest
-    ]
-    if same:
-        conn.execute(
-            update(stories)
-            .where(stories.c.id == bindparam("sid"))
-            .values(updated=bindparam("old")),
-            same,
-        )
-    return len(after) - len(same)
+def changed_stories(conn: Connection, before: dict[int, str], since=None) -> int:
+    """How many stories came out of a recluster with other articles than they had ``before``
+    (its :func:`memberships`), or new. (Those that have the articles they had get their
+    ``updated`` time back in ``sweep``: a recluster that changed nothing in a story is no
+    news, and its page stays current.)"""
+    after = _article_sets(conn, since)
+    same = sum(1 for story_id, digest in before.items() if after.get(story_id) == digest)
+    return len(after) - same
 
 
 def resolve(conn: Connection, sid: str) -> tuple[int, str]:
