@@ -481,9 +481,9 @@ def test_a_recluster_stopped_half_way_and_finished_by_cluster_keeps_the_story_as
 def test_a_story_that_takes_news_during_a_recluster_keeps_its_new_updated_time(
     db_settings, tmp_path
 ):
-    """An article stored while the recluster runs (a poll between its batches) joins the
-    strike: the story has changed, so it keeps the time the recluster gave it, and the
-    summary counts it as changed."""
+    """An article stored while the recluster runs (a poll between its batches), or stored
+    before it and still waiting for a story, joins the strike: the story has changed, so it
+    keeps the time the recluster gave it, and the summary counts it as changed."""
     from newsloom.pipeline import recluster
 
     before = _strike_started_by_a_later_report(db_settings, tmp_path)
@@ -498,12 +498,20 @@ def test_a_story_that_takes_news_during_a_recluster_keeps_its_new_updated_time(
 
     try:
         tally = recluster(engine, db_settings, batch=1, on_batch=a_poll_stores_one)
+        assert tally.changed == 1, tally.summary()
+        (after,) = exported(db_settings)
+        assert (after["id"], after["article_count"]) == (before["id"], 4)
+        assert after["updated"] > before["updated"]
+        # and one stored before it began, still waiting for a story: news all the same
+        later = dict(late, url="https://wire.example/strike-latest", id="d5")
+        cli(db_settings, "import", str(write(tmp_path / "latest.jsonl", [later])))
+        tally = recluster(engine, db_settings)
+        assert tally.changed == 1, tally.summary()
+        (again,) = exported(db_settings)
+        assert (again["id"], again["article_count"]) == (before["id"], 5)
+        assert again["updated"] > after["updated"]
     finally:
         engine.dispose()
-    assert tally.changed == 1, tally.summary()
-    (after,) = exported(db_settings)
-    assert (after["id"], after["article_count"]) == (before["id"], 4)
-    assert after["updated"] > before["updated"]
 
 
 def test_a_page_another_process_writes_for_a_recluster_row_does_not_take_the_story(

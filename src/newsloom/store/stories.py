@@ -230,6 +230,10 @@ def refresh_counts(conn: Connection, story_ids: set[int]) -> None:
         )
 
 
+#: ``prior_story_id`` of an article that was waiting for a story when a recluster began.
+NO_STORY = 0
+
+
 def reset(conn: Connection, since: datetime | None = None) -> int:
     """Forget story assignments (of articles from ``since`` on); returns articles unassigned.
 
@@ -252,6 +256,11 @@ def reset(conn: Connection, since: datetime | None = None) -> int:
         .where(stories.c.merged_into.is_(None))
         .values(prior_updated=func.coalesce(stories.c.prior_updated, stories.c.updated))
     )
+    # an article still waiting for a story is news to the story it joins: it was in none (0)
+    waiting = [articles.c.story_id.is_(None), articles.c.prior_story_id.is_(None)]
+    if since is not None:
+        waiting.append(ARTICLE_TIME >= since)
+    conn.execute(update(articles).where(*waiting).values(prior_story_id=NO_STORY))
     count = conn.execute(
         update(articles)
         .where(*which)
