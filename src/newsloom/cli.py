@@ -886,8 +886,8 @@ def summarize(obj, file):
 @click.pass_obj
 def status(obj, as_json):
     """Sources, articles, stories, queues and recent errors, as the database holds them."""
-    from .pipeline import RECLUSTER_WAIT
     from .store.stats import pipeline_stats
+    from .store.stories import RECLUSTER_WAIT
 
     with obj.engine.connect() as conn:
         stats = pipeline_stats(conn, datetime.now(UTC), min_outlets=obj.settings.min_outlets)

@@ -53,6 +53,7 @@ from .store import pending as store_pending
 from .store import sources as store_sources
 from .store import stories as store_stories
 from .store.db import transaction
+from .store.stories import RECLUSTER_WAIT, recluster_under_way
 from .words import guess_language
 from .write.llm import writer_for
 from .write.page import SourceArticle, write_page
@@ -1236,21 +1237,6 @@ CLUSTER_VERSION = "cluster_version"
 STORIES_TO_SWEEP = store_meta.STORIES_TO_SWEEP
 RECLUSTER_ROWS_FROM = store_meta.RECLUSTER_ROWS_FROM
 RECLUSTER_ARTICLES_TO = store_meta.RECLUSTER_ARTICLES_TO
-
-
-#: Why no page is written now (``recluster_under_way``), as the commands say it.
-RECLUSTER_WAIT = (
-    "a recluster is under way (or was stopped before it finished: `newsloom cluster` "
-    "finishes it); pages are written once it is done"
-)
-
-
-def recluster_under_way(conn) -> bool:
-    """Whether a recluster has reset the stories and not yet swept them (it is running, in
-    this or another process, or was stopped before it finished). Pages are not written
-    meanwhile: a story half rebuilt, or a row the sweep will give back to the story it is,
-    would get a page of its own."""
-    return bool(store_meta.get_int(conn, STORIES_TO_SWEEP))
 
 
 #: The assigner's keys in its reasons: "merged story 12 into story 3", "duplicate of article 7".

@@ -15,10 +15,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, case, func, select, text
 
-from .meta import STORIES_TO_SWEEP, get_int
 from .pages import count_stories_needing_pages
 from .schema import articles, ingest_errors, pending_pages, sources, stories, story_pages
-from .stories import waiting_span
+from .stories import recluster_under_way, waiting_span
 
 #: The window of recent ingest errors counted by kind.
 ERROR_WINDOW = timedelta(hours=24)
@@ -113,7 +112,7 @@ def pipeline_stats(conn: Connection, now: datetime, *, min_outlets: int = 2) -> 
         jobs=jobs,
         jobs_stalled=stalled,
         oldest_unclustered=waiting_span(conn)[0],
-        recluster=bool(get_int(conn, STORIES_TO_SWEEP)),
+        recluster=recluster_under_way(conn),
         at=now,
         sources=src[0],
         sources_failing=int(src[1]),

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, bindparam, delete, distinct, func, select, update
 
 from ..errors import NotFound
+from .meta import STORIES_TO_SWEEP, get_int
 from .schema import articles, sources, stories, story_pages
 
 #: An article's time for clustering: when it was published, else when it was fetched.
@@ -228,6 +229,21 @@ def refresh_counts(conn: Connection, story_ids: set[int]) -> None:
                 country_count=row.countries,
             )
         )
+
+
+#: Why no page is written now (``recluster_under_way``), as the commands say it.
+RECLUSTER_WAIT = (
+    "a recluster is under way (or was stopped before it finished: `newsloom cluster` "
+    "finishes it); pages are written once it is done"
+)
+
+
+def recluster_under_way(conn: Connection) -> bool:
+    """Whether a recluster has reset the stories and not yet swept them (it is running, in
+    this or another process, or was stopped before it finished). Pages are not written
+    meanwhile: a story half rebuilt, or a row the sweep will give back to the story it is,
+    would get a page of its own."""
+    return bool(get_int(conn, STORIES_TO_SWEEP))
 
 
 #: ``prior_story_id`` of an article that was waiting for a story when a recluster began.
