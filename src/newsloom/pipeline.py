@@ -214,11 +214,13 @@ class Ingestor:
         art.title = (art.title or "").strip()[:1000]
         if not _WORD.search(art.text) and not _WORD.search(art.title):
             return Outcome("rejected", reason="no text")  # nothing but marks, dashes or emoji
-        # a language the source does not declare is guessed from the text, and stored: the
-        # clusterer, the writer, the export and the API all read the same one
-        art.language = art.language or guess_language(f"{art.title}\n{art.text}", min_words=8)
         if store_articles.known_urls(conn, [art.url]):
             return Outcome("known")
+        # a language the source does not declare is guessed from the text, and stored: the
+        # clusterer, the writer, the export and the API all read the same one (the guess
+        # reads the first 4,000 characters: a long text is not copied whole for it)
+        head = f"{art.title}\n{art.text[:4000]}"
+        art.language = art.language or guess_language(head, min_words=8)
         now = datetime.now(UTC)
         warnings = []
         if len(art.text) > MAX_TEXT_CHARS:
