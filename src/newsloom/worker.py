@@ -258,9 +258,8 @@ def build_app(settings: Settings, engine: Engine | None = None):
         with state.engine.connect() as conn:
             if not store_stories.is_live(conn, story_id):
                 return  # merged into another (or gone) since the job was queued
-            if pipeline.recluster_under_way(conn):
-                return  # deferred again by the tick once the recluster has swept
-        pipeline.write_story(state.engine, settings, story_id)
+        if pipeline.write_story(state.engine, settings, story_id) == "waiting":
+            return  # a recluster is under way: deferred again once it has swept
         state.count("write")
         # the site's renderings of it (its articles may have changed even if its page did not)
         with transaction(state.engine) as conn:
