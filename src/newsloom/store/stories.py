@@ -375,8 +375,18 @@ def _give_back_updated(conn: Connection, upto: int | None) -> None:
     (``prior_updated``, kept by ``reset``), whichever process finished the recluster; then
     every story forgets its prior time. An article stored after the recluster began (its id
     above ``upto``) is news: a story that took one has changed."""
-    before = _article_sets(conn, None, upto)  # (articles not yet settled count where they were)
-    after = _article_sets(conn, None, settled=True)
+    # one pass over the articles: where each was before (not yet settled: prior_story_id) and
+    # where it is now
+    members: tuple[dict[int, list[int]], dict[int, list[int]]] = ({}, {})
+    was = func.coalesce(articles.c.prior_story_id, articles.c.story_id)
+    for prior, now, article_id in conn.execute(
+        select(was, articles.c.story_id, articles.c.id).where(was.is_not(None))
+    ):
+        if upto is None or article_id <= upto:
+            members[0].setdefault(prior, []).append(article_id)
+        if now is not None:
+            members[1].setdefault(now, []).append(article_id)
+    before, after = ({k: _digest(ids) for k, ids in m.items()} for m in members)
     same = [
         {"sid": story_id, "old": prior}
         for story_id, prior in conn.execute(
@@ -408,23 +418,14 @@ def memberships(conn: Connection, since: datetime | None = None) -> dict[int, st
     return _article_sets(conn, since)
 
 
-def _article_sets(
-    conn: Connection, since: datetime | None, upto: int | None = None, settled: bool = False
-) -> dict[int, str]:
+def _article_sets(conn: Connection, since: datetime | None) -> dict[int, str]:
     """A digest of each story's article ids (the stories of :func:`memberships`); an article
-    a recluster has taken and not yet settled counts in the story it had before (where it is
-    now, with ``settled``); only articles up to id ``upto``, when given."""
-    story = (
-        articles.c.story_id
-        if settled
-        else func.coalesce(articles.c.prior_story_id, articles.c.story_id)
-    )
+    a recluster has taken and not yet settled counts in the story it had before."""
+    story = func.coalesce(articles.c.prior_story_id, articles.c.story_id)
     query = select(story, articles.c.id).where(story.is_not(None))
     if since is not None:
         touched = select(story).where(ARTICLE_TIME >= since)
         query = query.where(story.in_(touched))
-    if upto is not None:
-        query = query.where(articles.c.id <= upto)
     members: dict[int, list[int]] = {}
     for story_id, article_id in conn.execute(query):
         members.setdefault(story_id, []).append(article_id)
