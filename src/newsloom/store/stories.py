@@ -414,13 +414,8 @@ def _digest(ids: list[int]) -> str:
 
 def memberships(conn: Connection, since: datetime | None = None) -> dict[int, str]:
     """Each story's article set (as a digest): of every story with articles, or of those with
-    articles from ``since`` on (the stories a reset touches)."""
-    return _article_sets(conn, since)
-
-
-def _article_sets(conn: Connection, since: datetime | None) -> dict[int, str]:
-    """A digest of each story's article ids (the stories of :func:`memberships`); an article
-    a recluster has taken and not yet settled counts in the story it had before."""
+    articles from ``since`` on (the stories a reset touches); an article a recluster has taken
+    and not yet settled counts in the story it had before."""
     story = func.coalesce(articles.c.prior_story_id, articles.c.story_id)
     query = select(story, articles.c.id).where(story.is_not(None))
     if since is not None:
@@ -437,7 +432,7 @@ def changed_stories(conn: Connection, before: dict[int, str], since=None) -> int
     (its :func:`memberships`), or new. (Those that have the articles they had get their
     ``updated`` time back in ``sweep``: a recluster that changed nothing in a story is no
     news, and its page stays current.)"""
-    after = _article_sets(conn, since)
+    after = memberships(conn, since)
     same = sum(1 for story_id, digest in before.items() if after.get(story_id) == digest)
     return len(after) - same
 
