@@ -22,6 +22,7 @@ import click
 from . import __version__
 from .config import load_settings
 from .errors import NewsloomError
+from .words import plural
 
 log = logging.getLogger("newsloom")
 
@@ -242,7 +243,7 @@ def sources_add(obj, feed_url, name, country, language, lean, category, check):
             raise InputError(
                 f"{exc}; not added (`--no-check` adds it anyway, to be polled later)"
             ) from exc
-        listed = f"; its feed lists {items} item{'s' if items != 1 else ''}"
+        listed = f"; its feed lists {plural(items, 'item')}"
     src, new = add_source(
         engine,
         Source(
@@ -265,11 +266,6 @@ def _span(secs: float) -> str | None:
         if abs(secs) >= size:
             return f"{int(secs // size)}{unit}"
     return None
-
-
-def _plural(n: int, word: str) -> str:
-    """``1 job``, ``2 jobs``."""
-    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _ago(dt: datetime | None) -> str:
@@ -429,7 +425,7 @@ def _nothing_due(engine) -> str:
         )
     waiting = [s.next_fetch for s in rows if s.next_fetch and s.next_fetch > now]
     failing = [s.next_fetch for s in rows if s.error_count and s.next_fetch and s.next_fetch > now]
-    line = f"nothing due: {len(rows)} source{'s' if len(rows) != 1 else ''}"
+    line = f"nothing due: {plural(len(rows), 'source')}"
     if waiting:
         line += f", the next due at {_in(min(waiting), now)}"
     if failing:
@@ -939,7 +935,7 @@ def status(obj, as_json):
             for task, by in stats.jobs.items()
         )
         stalled = (
-            f"; {_plural(stats.jobs_stalled, 'job')} of a silent worker (taken back at the next "
+            f"; {plural(stats.jobs_stalled, 'job')} of a silent worker (taken back at the next "
             "tick)"
             if stats.jobs_stalled
             else ""

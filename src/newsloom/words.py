@@ -14,6 +14,7 @@
 - :func:`guess_language` tells languages apart by counting their function words, and other
   scripts by their letters (``zh``, ``ru``, ``ar``, ...), for texts whose language the source
   did not declare. Ingestion stores its guess; clustering and the writer read it.
+- :func:`plural` counts a noun (``1 job``, ``3 stories``), for the site and the commands.
 - :data:`INLINE_TAG` matches the HTML tags that sit inside a line of words (``<em>``, ``<a>``,
   ``<span>``): text stripped of markup, by ingestion and by the writer, loses them without a
   space ("<em>Live</em>: ..." is "Live: ...").
@@ -179,3 +180,8 @@ def _script_language(text: str) -> str | None:
         counts["ja"] += counts.pop("zh", 0)
     code, n = counts.most_common(1)[0]
     return code if n > letters / 2 else None
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """``1 story``, ``2 stories`` (``many`` when adding an s is not the plural)."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from newsloom.words import plural
+
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
@@ -160,10 +162,6 @@ def every(seconds: float | None) -> str:
     if seconds < 3570:
         return f"{round(seconds / 60)} min"
     return f"{seconds / 3600:.1f}".removesuffix(".0") + " h"
-
-
-def plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def _static_version() -> str:
