@@ -1386,7 +1386,7 @@ class Clusterer:
                         self._restore(conn)
                     rows = store_stories.unassigned(conn, batch)
                     if not rows:
-                        if store_meta.get_int(conn, STORIES_TO_SWEEP):
+                        if recluster_under_way(conn):
                             # a recluster's leftovers (even one that crashed)
                             new_from = store_meta.get_int(conn, RECLUSTER_ROWS_FROM) or None
                             upto = store_meta.get_int(conn, RECLUSTER_ARTICLES_TO) or None
