@@ -10,14 +10,17 @@ both are run.
 from __future__ import annotations
 
 import gzip
+import re
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select, update
-from test_web import Client, _fill, _story_ids, new_revision
+from test_web import Client, _embedder, _fill, _story_ids, new_revision
 
 from newsloom.model import Source
+from newsloom.pipeline import Clusterer, recluster
 from newsloom.store import renderings
 from newsloom.store import sources as store_sources
 from newsloom.store import stories as store_stories
@@ -223,3 +226,82 @@ def test_a_story_settles_on_the_clock_alone(engine, db_settings, tmp_path):
     assert publish(engine, settle_hours=1.0).rendered == 1
     _tamper(engine, sid, "page", b"<p>kept page, settled</p>")
     assert _get(settings, engine, f"/t/{sid}").text == "<p>kept page, settled</p>"
+
+
+def _cards(html: str) -> list[str]:
+    """The home page's story links, in rank order, each with the outlets its card counts."""
+    return re.findall(r'href="/t/([^"]+)".*?(\d+ outlets?)', html, flags=re.S)
+
+
+def _counts(engine) -> dict[str, int]:
+    """Each live story's article count, by its public id."""
+    with engine.connect() as conn:
+        return dict(
+            conn.execute(
+                select(stories_table.c.short_id, stories_table.c.article_count).where(
+                    stories_table.c.merged_into.is_(None)
+                )
+            ).all()
+        )
+
+
+def test_a_recluster_under_way_leaves_the_site_as_it_was(engine, db_settings, tmp_path):
+    """While a recluster is under way (here one stopped after placing its first article:
+    every other story is emptied, waiting to be rebuilt) the site shows every story as it
+    was before it began, to a running site and a new one alike: its page and its API story;
+    a running site's front page stays as it was. Publishing renders nothing meanwhile, and
+    nothing the site builds is kept past the recluster. Once it is done the site moves on."""
+    settings = db_settings
+    _fill(engine, settings, tmp_path)
+    publish(engine)
+    ids = _story_ids(engine)
+    running = Client(create_app(settings, engine, recheck_seconds=0))
+    try:
+        front = running.get("/").text
+        pages = {sid: running.get(f"/t/{sid}").text for sid in ids}
+        stories = {sid: running.get(f"/api/v1/stories/{sid}").json() for sid in ids}
+        assert len(_cards(front)) == len(ids) > 2
+        before = _counts(engine)
+
+        class Killed(Exception):
+            pass
+
+        def killed(tally):
+            raise Killed
+
+        with pytest.raises(Killed):
+            recluster(engine, settings, batch=1, on_batch=killed, embedder=_embedder())
+        counts = _counts(engine)
+        emptied = [sid for sid in ids if counts[sid] == 0]
+        assert emptied and len(emptied) < len(ids)  # half way
+
+        tally = publish(engine)
+        assert (tally.rendered, tally.waiting) == (0, True)
+        assert tally.summary().startswith("published no story pages: a recluster is under way")
+        fresh = Client(create_app(settings, engine, recheck_seconds=0))
+        try:
+            assert _cards(running.get("/").text) == _cards(front)
+            # a site started meanwhile has no ranking from before: it lists the stories
+            # rebuilt so far, never an emptied one
+            shown = {sid for sid, _ in _cards(fresh.get("/").text)}
+            assert shown and not shown & set(emptied)
+            for client in (running, fresh):
+                for sid in ids:
+                    assert client.get(f"/t/{sid}").text == pages[sid], sid
+                    assert client.get(f"/api/v1/stories/{sid}").json() == stories[sid], sid
+        finally:
+            fresh.close()
+        listed = running.get("/api/v1/articles?limit=100").json()["articles"]
+        assert any(a["story"] is None for a in listed)  # (what the database says meanwhile)
+
+        clustered = Clusterer(engine, settings, embedder=_embedder()).run()
+        assert clustered.swept and "finished a recluster" in clustered.summary()
+        # the rows it made for stories the recluster rebuilt went back to them: none is new
+        assert (clustered.new_stories, clustered.joined) == (0, clustered.articles)
+        assert _counts(engine) == before  # (the fixture's stories come out as they were)
+        listed = running.get("/api/v1/articles?limit=100").json()["articles"]
+        assert all(a["story"] is not None for a in listed)
+        assert _cards(running.get("/").text) == _cards(front)
+        assert publish(engine).waiting is False
+    finally:
+        running.close()

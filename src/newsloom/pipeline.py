@@ -1027,10 +1027,11 @@ async def run_forever(
             # the first round looks at every story; later ones at those changed since the
             # round before began (a minute's margin for other processes' clocks)
             began = datetime.now(UTC) - timedelta(seconds=60)
-            await asyncio.to_thread(
+            kept = await asyncio.to_thread(
                 publish_pending, engine, settings, since=published, stop=stop.is_set
             )
-            published = began if not stop.is_set() else published
+            # (a recluster under way: its stories are looked at once it is done)
+            published = began if not (stop.is_set() or kept.waiting) else published
             if report:
                 report(results or [], clustered, written)
             if once or stop.is_set():
@@ -1175,6 +1176,17 @@ class ClusterTally:
     merges: int = 0
     changed: int | None = None  # after a recluster: stories whose articles are not what they were
     reset: int | None = None  # a recluster: the articles it took to place again
+    swept: bool = False  # this run finished a recluster (its sweep)
+    #: the story rows this run made (a recluster's sweep may give them back to older stories)
+    made: list[int] = field(default_factory=list, repr=False)
+
+    def settle(self, live: set[int]) -> None:
+        """After the sweep (``live``: the live rows made since the recluster began): a row
+        this run made that is not among them was no new story but an older story rebuilt
+        (its own row, or one the sweep gave back to it): its articles joined that story."""
+        kept = sum(story_id in live for story_id in self.made)
+        self.joined += self.new_stories - kept
+        self.new_stories = kept
 
     def summary(self) -> str:
         out = f"clustered {self.articles} articles"
@@ -1187,6 +1199,8 @@ class ClusterTally:
             f": {self.new_stories} new stories, "
             f"{self.joined} joined existing stories, {self.merges} stories merged"
         )
+        if self.swept and self.reset is None:
+            out += "; finished a recluster that had stopped before it was done"
         if self.changed:
             out += (
                 f"; {self.changed} stories have other articles than before: `newsloom write`"
@@ -1391,6 +1405,9 @@ class Clusterer:
                             new_from = store_meta.get_int(conn, RECLUSTER_ROWS_FROM) or None
                             upto = store_meta.get_int(conn, RECLUSTER_ARTICLES_TO) or None
                             store_stories.sweep(conn, new_from, upto)
+                            tally.swept = True
+                            if new_from:
+                                tally.settle(store_stories.live_from(conn, new_from))
                             for key in (RECLUSTER_ROWS_FROM, RECLUSTER_ARTICLES_TO):
                                 store_meta.put_int(conn, key, 0)
                             store_meta.put_int(conn, STORIES_TO_SWEEP, 0)
@@ -1437,6 +1454,7 @@ class Clusterer:
                 self.rows[decision.story] = store_stories.create_story(
                     conn, decision.story, row.url, row.published or row.fetched
                 )
+                tally.made.append(self.rows[decision.story])
                 tally.new_stories += 1
             else:
                 tally.joined += 1

@@ -263,7 +263,8 @@ def build_app(settings: Settings, engine: Engine | None = None):
         state.count("write")
         # the site's renderings of it (its articles may have changed even if its page did not)
         with transaction(state.engine) as conn:
-            publish_story(conn, state.get_templates(), story_id, settings.story_settle_hours)
+            if not pipeline.recluster_under_way(conn):  # (one may have begun since the write)
+                publish_story(conn, state.get_templates(), story_id, settings.story_settle_hours)
 
     return app
 

@@ -7,7 +7,7 @@ from is still what the story holds: the story's ``updated`` time (the pipeline m
 whenever the story's articles, counts or merges change), its article set (count and newest
 id), its newest page revision, the rendering code (``version``) and the story's status
 (developing or settled, which changes with the clock alone). The site serves only current
-rows; anything else is rendered afresh.
+rows (but while a recluster is under way: ``web.http``); anything else is rendered afresh.
 """
 
 from __future__ import annotations

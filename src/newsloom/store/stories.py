@@ -85,6 +85,12 @@ def is_live(conn: Connection, story_id: int) -> bool:
     return merged is not None and merged[0] is None
 
 
+def live_from(conn: Connection, first_id: int) -> set[int]:
+    """Ids of the live stories (not merged away) whose row id is ``first_id`` or more."""
+    query = select(stories.c.id).where(stories.c.id >= first_id, stories.c.merged_into.is_(None))
+    return set(conn.execute(query).scalars())
+
+
 def save_vector(conn: Connection, article_id: int, vector: bytes, model: str) -> None:
     """Store an article's vector and the name of the embedder that made it."""
     query = update(articles).where(articles.c.id == article_id)

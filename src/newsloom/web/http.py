@@ -9,6 +9,12 @@ only (:meth:`Rendered.pack`). Story pages and API stories are also kept by what 
 (:meth:`Site.story`), so a change elsewhere in the database costs them a fingerprint check,
 not a new build.
 
+While a recluster is under way (``store.stories.recluster_under_way``: the stories are being
+rebuilt, some of them half way) the site goes on showing them as they were before it began:
+the front page, lists and feeds keep the last ranking read, a story page or API story is its
+kept rendering (``web.publish`` renders nothing meanwhile), and no response built from the
+database is cached, so nothing half rebuilt outlives the recluster.
+
 Conditional GET: every response carries an ``ETag`` (a hash of its body, weak because gzip
 may re-encode it) and, where the data has a time, ``Last-Modified``; ``If-None-Match`` and
 ``If-Modified-Since`` answer 304.
@@ -40,6 +46,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .. import __version__
 from ..errors import NewsloomError
 from ..store import renderings
+from ..store.stories import recluster_under_way
 from . import queries
 
 log = logging.getLogger(__name__)
@@ -380,11 +387,13 @@ class Site:
 
     def ranked(self, conn: Connection) -> queries.Front:
         """The front-page snapshot, refreshed when the pages changed (or every 5 minutes,
-        as ranking decays with time)."""
+        as ranking decays with time); kept as it is while a recluster is under way."""
         with self._front_lock:
             stale = time.monotonic() - self._front_at > 300
             version = self.version(("pages",))
-            if self._front_version != version or stale:
+            if (self._front_version != version or stale) and not (
+                self._front_version is not None and recluster_under_way(conn)
+            ):
                 pages = version[0]
                 self.front.refresh(conn, labels=pages[3] if pages else None)
                 self._front_version = version
@@ -399,10 +408,13 @@ class Site:
         except Exception:  # the first request will try again and report it
             log.warning("web warm-up failed", exc_info=True)
 
-    def build(self, fn: Callable[[Connection], Rendered]) -> Rendered:
+    def build(self, fn: Callable[[Connection], Rendered]) -> tuple[Rendered, bool]:
+        """The response ``fn`` builds, and whether it may be cached: not while a recluster
+        is under way (read after the build: one that began during it may show in it)."""
         with self.engine.connect() as conn:
             item = fn(conn)
-        return item.pack()  # compress and build the headers once, here in the worker thread
+            keep = not recluster_under_way(conn)
+        return item.pack(), keep  # compressed and headers built once, in the worker thread
 
     def kept_response(self, path: str) -> Rendered | None:
         """The current rendering kept by ``web.publish`` of the story page or API story at
@@ -439,13 +451,17 @@ class Site:
         when the data version changes, an unchanged story costs ``queries.story_ref``'s
         three small queries instead of reading and rendering its page again. A story not
         in memory is read from its rendering kept in the database (``web.publish`` keeps
-        them current) when that is current, else rendered here."""
+        them current) when that is current, else rendered here. While a recluster is under
+        way the kept rendering is served as it is: the story as it was before the recluster,
+        not half rebuilt (kept in memory by no fingerprint: its own is half rebuilt)."""
         key = (kind, ref.fingerprint)
         item = self.stories.get(key)
         if item is None:
             row = renderings.get(conn, ref.row.id, kind) if ref.revisions else None
             if row is not None and renderings.is_current(tuple(row[3:]), made_from(ref)):
                 item = Rendered.kept(row, MEDIA_TYPES[kind])
+            elif row is not None and row.version == RENDER_VERSION and recluster_under_way(conn):
+                return Rendered.kept(row, MEDIA_TYPES[kind])
             else:
                 item = render().pack()
             # it shows the story's status: true until the story settles
@@ -481,7 +497,9 @@ async def cached(
         async with site.builders:  # a few builds at a time, first come first served
             item = site.cache.get(full)  # built while this request waited?
             if item is None:
-                item = await run_in_threadpool(site.build, build)
+                item, keep = await run_in_threadpool(site.build, build)
+                if not keep:  # a recluster is under way
+                    return item.respond(request)
                 site.cache.put(full, item)
     site.raw.put(_raw_key(request.scope), RawEntry(item, depends, version, minute))
     return item.respond(request)

@@ -6,7 +6,8 @@ gzip); serving one that was rendered ahead costs a row read. After the pipeline 
 kept renderings are out of date and keeps them in the database (``store.renderings``). The
 site serves a kept rendering only while it is current (rendered from the story's present
 state and newest page, by the running code), so publishing late or never only makes first
-requests slower, never wrong.
+requests slower, never wrong. (While a recluster is under way nothing is rendered, and the site
+serves each story's last rendering as it is: the story as it was before the recluster.)
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy import Connection, Engine
 from ..model import SETTLE_HOURS
 from ..store import renderings
 from ..store.db import transaction
+from ..store.stories import RECLUSTER_WAIT, recluster_under_way
 from . import api, pages, queries
 from .http import RENDER_VERSION, Rendered, made_from
 from .templating import make_environment
@@ -33,8 +35,12 @@ BATCH = 50
 class PublishTally:
     rendered: int = 0
     gone: int = 0
+    waiting: bool = False  # a recluster is under way: renderings wait until it is done
 
     def summary(self) -> str:
+        if self.waiting:
+            done = f"{self.rendered} story pages, then" if self.rendered else "no story pages:"
+            return f"published {done} {RECLUSTER_WAIT}"
         return f"published {self.rendered} story pages"
 
 
@@ -79,15 +85,25 @@ def publish(
     """Render and keep every story whose kept renderings are missing or out of date (the
     most recently changed first; at most ``limit``; with ``since``, only among the stories
     changed since then). ``stop`` ends it between batches. A story settles ``settle_hours``
-    after its newest article (``Settings.story_settle_hours``): its renderings show it."""
+    after its newest article (``Settings.story_settle_hours``): its renderings show it.
+
+    Nothing is rendered while a recluster is under way (``recluster_under_way``): the kept
+    renderings are what the site shows of each story until it is done, not a story half
+    rebuilt."""
     env = env or make_environment()
-    with engine.connect() as conn:
-        todo = renderings.stale(conn, RENDER_VERSION, limit, since, settle_hours)
     tally = PublishTally()
+    with engine.connect() as conn:
+        if recluster_under_way(conn):
+            tally.waiting = True
+            return tally
+        todo = renderings.stale(conn, RENDER_VERSION, limit, since, settle_hours)
     for start in range(0, len(todo), BATCH):
         if stop and stop():
             break
         with transaction(engine) as conn:
+            if recluster_under_way(conn):  # one began meanwhile
+                tally.waiting = True
+                break
             for story_id in todo[start : start + BATCH]:
                 if publish_story(conn, env, story_id, settle_hours):
                     tally.rendered += 1

@@ -195,7 +195,11 @@ class Front:
             )
             .select_from(stories)
             .join(story_pages, _latest_page_join())
-            .where(stories.c.merged_into.is_(None), story_pages.c.status == "complete")
+            .where(
+                stories.c.merged_into.is_(None),
+                stories.c.article_count > 0,  # (none: emptied by a recluster under way)
+                story_pages.c.status == "complete",
+            )
         ).all()
         missing = [r.page_id for r in rows if r.page_id not in self._pages]
         for ids in _chunks(missing):
