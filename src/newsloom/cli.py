@@ -876,6 +876,18 @@ def summarize(obj, file):
 # --- status --------------------------------------------------------------------------------
 
 
+def _recluster_line(stats) -> str:
+    if not stats.recluster:
+        return ""
+    if stats.recluster_heard is not None:
+        heard = f"its process heard from {stats.recluster_heard:.0f} s ago"
+        return f"; a recluster is running ({heard}): pages are written once it is done"
+    return (
+        "; a recluster was stopped before its end: `newsloom cluster` (or `newsloom run`, a "
+        "worker) finishes it; pages are written once it is done"
+    )
+
+
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="The figures as one JSON object.")
 @reads_store
@@ -883,7 +895,6 @@ def summarize(obj, file):
 def status(obj, as_json):
     """Sources, articles, stories, queues and recent errors, as the database holds them."""
     from .store.stats import pipeline_stats
-    from .store.stories import RECLUSTER_WAIT
 
     with obj.engine.connect() as conn:
         stats = pipeline_stats(conn, datetime.now(UTC), min_outlets=obj.settings.min_outlets)
@@ -924,7 +935,7 @@ def status(obj, as_json):
             )
             + f", {stats.pages_pending} pages to write, "
             f"{stats.sources_due} sources due, {stats.page_retries} article pages to try again"
-            + (f"; {RECLUSTER_WAIT}" if stats.recluster else ""),
+            + _recluster_line(stats),
         ),
         ("errors", f"in the last 24 h: {errors}"),
     ):

@@ -12,6 +12,8 @@ import json
 import logging
 import random
 import re
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -1177,6 +1179,8 @@ class ClusterTally:
     changed: int | None = None  # after a recluster: stories whose articles are not what they were
     reset: int | None = None  # a recluster: the articles it took to place again
     swept: bool = False  # this run finished a recluster (its sweep)
+    #: it left the articles to a recluster running in another process (``recluster_running``)
+    left_to_recluster: bool = False
     #: the story rows this run made (a recluster's sweep may give them back to older stories)
     made: list[int] = field(default_factory=list, repr=False)
 
@@ -1190,6 +1194,11 @@ class ClusterTally:
 
     def summary(self) -> str:
         out = f"clustered {self.articles} articles"
+        if self.left_to_recluster and not self.articles:
+            return (
+                "clustered no articles: a recluster is running in another process; it places "
+                "them (the articles waiting now included)"
+            )
         if self.reset is not None and self.articles < self.reset:
             out += (
                 f" (of the {self.reset} to place again; other processes sharing the database "
@@ -1201,6 +1210,8 @@ class ClusterTally:
         )
         if self.swept and self.reset is None:
             out += "; finished a recluster that had stopped before it was done"
+        if self.left_to_recluster:
+            out += "; a recluster running in another process places the rest"
         if self.changed:
             out += (
                 f"; {self.changed} stories have other articles than before: `newsloom write`"
@@ -1253,6 +1264,7 @@ CLUSTER_VERSION = "cluster_version"
 STORIES_TO_SWEEP = store_meta.STORIES_TO_SWEEP
 RECLUSTER_ROWS_FROM = store_meta.RECLUSTER_ROWS_FROM
 RECLUSTER_ARTICLES_TO = store_meta.RECLUSTER_ARTICLES_TO
+RECLUSTER_BEAT = store_meta.RECLUSTER_BEAT
 
 
 #: The assigner's keys in its reasons: "merged story 12 into story 3", "duplicate of article 7".
@@ -1383,18 +1395,26 @@ class Clusterer:
         else:
             self._restore(conn, around=when)
 
-    def run(self, batch: int = 256, on_batch=None, stop=None) -> ClusterTally:
+    def run(
+        self, batch: int = 256, on_batch=None, stop=None, *, recluster: bool = False
+    ) -> ClusterTally:
         """Assign every unassigned article, in (time, id) order, committing each batch.
 
         Each batch holds the database's ``cluster`` lock, so processes sharing a database take
         turns; a process whose state is older than the last batch committed (by anyone) first
-        rebuilds it. ``stop`` (a callable) ends the run between batches.
+        rebuilds it. While a recluster runs in another process (``recluster_running``) the
+        articles are left to it; one that was stopped before its end is finished here
+        (``recluster``: this run is the recluster's own). ``stop`` (a callable) ends the run
+        between batches.
         """
         tally = ClusterTally()
         while not (stop and stop()):
             try:
                 with transaction(self.engine) as conn:
                     store_meta.exclusive(conn, "cluster")
+                    if not recluster and store_stories.recluster_running(conn) is not None:
+                        tally.left_to_recluster = True
+                        return tally
                     version = store_meta.get_int(conn, CLUSTER_VERSION)
                     if self.assigner is None or version != self.version:
                         self._restore(conn)
@@ -1491,9 +1511,20 @@ def recluster(
     ``on_reset(n)`` is told how many articles are to be placed again. A recluster stopped
     before it finished (killed, a crash) is taken up where it was: its articles count in the
     stories they had before it, so ids, pages and the summary are those of one whole run.
+    While it runs it says so every few seconds (``store.stories.recluster_running``): other
+    processes leave its articles to it, and a second recluster is refused.
+
+    Raises:
+        InputError: a recluster is running in another process.
     """
     with transaction(engine) as conn:
         store_meta.exclusive(conn, "cluster")
+        heard = store_stories.recluster_running(conn)
+        if heard is not None:
+            raise InputError(
+                f"a recluster is running in another process (heard from {heard:.0f} s ago): "
+                "let it finish, or stop it and run `newsloom recluster` again"
+            )
         before = store_stories.memberships(conn, since)
         store_stories.reset(conn, since)
         count = store_stories.unassigned_count(conn)
@@ -1505,15 +1536,50 @@ def recluster(
         upto = stopped and store_meta.get_int(conn, RECLUSTER_ARTICLES_TO)
         store_meta.put_int(conn, RECLUSTER_ARTICLES_TO, upto or store_articles.newest_id(conn))
         store_meta.put_int(conn, STORIES_TO_SWEEP, 1)
+        store_meta.put_int(conn, RECLUSTER_BEAT, int(time.time()))
         store_meta.bump(conn, CLUSTER_VERSION)
-    if on_reset:
-        on_reset(count)
-    tally = Clusterer(engine, settings, **kw).run(batch=batch, on_batch=on_batch)
+    beat = _Beat(engine)
+    try:
+        if on_reset:
+            on_reset(count)
+        tally = Clusterer(engine, settings, **kw).run(
+            batch=batch, on_batch=on_batch, recluster=True
+        )
+    finally:
+        beat.stop()
     tally.reset = count
     with transaction(engine) as conn:
         store_meta.exclusive(conn, "cluster")
         tally.changed = store_stories.changed_stories(conn, before, since)
     return tally
+
+
+class _Beat:
+    """Says, every ``RECLUSTER_BEAT_SECONDS`` from a thread of its own, that this process is
+    running the recluster under way (``store.stories.recluster_running``); ``stop`` says it
+    no longer is, so that another process finishes at once what it left."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="recluster-beat", daemon=True)
+        self.thread.start()
+
+    def _say(self, value: int) -> None:
+        try:
+            with transaction(self.engine) as conn:
+                store_meta.put_int(conn, RECLUSTER_BEAT, value)
+        except Exception:  # a busy database: the next beat will do (30 s of silence is long)
+            log.warning("recluster heartbeat not written", exc_info=True)
+
+    def _run(self) -> None:
+        while not self.done.wait(store_stories.RECLUSTER_BEAT_SECONDS):
+            self._say(int(time.time()))
+
+    def stop(self) -> None:
+        self.done.set()
+        self.thread.join()
+        self._say(0)
 
 
 def export_stories(conn, settings: Settings) -> Iterable[dict]:

@@ -181,17 +181,22 @@ def build_app(settings: Settings, engine: Engine | None = None):
             claimed = store_sources.claim_due_sources(conn, now, POLL_LEASE_SECONDS)
             oldest, newest = store_stories.waiting_span(conn)
             reclustering = pipeline.recluster_under_way(conn)
+            running = reclustering and store_stories.recluster_running(conn) is not None
         for source_id in claimed:
             await defer(poll, f"poll:{source_id}", source_id=source_id)
-        if reclustering or (
-            oldest is not None
-            and (
-                now - newest >= timedelta(seconds=settings.cluster_settle_seconds)
-                or now - oldest >= timedelta(seconds=settings.cluster_max_wait_seconds)
+        # a recluster running in another process places every article, new ones too; one
+        # stopped before its end (killed, crashed: silent for 30 s) is finished here, as
+        # `newsloom run` does
+        if not running and (
+            reclustering
+            or (
+                oldest is not None
+                and (
+                    now - newest >= timedelta(seconds=settings.cluster_settle_seconds)
+                    or now - oldest >= timedelta(seconds=settings.cluster_max_wait_seconds)
+                )
             )
         ):
-            # a recluster under way is helped along (placing is deterministic, whoever
-            # places); one stopped before its sweep is finished here, as `newsloom run` does
             await defer(cluster, "cluster")
         if oldest is None or now - oldest >= timedelta(seconds=settings.cluster_max_wait_seconds):
             # pages are written once the articles waiting for a story are placed (the cluster

@@ -23,6 +23,9 @@ RECLUSTER_ROWS_FROM = "recluster_rows_from"
 #: The newest article id when a recluster reset the stories, until its sweep: articles
 #: stored after it are news the recluster's stories did not have before.
 RECLUSTER_ARTICLES_TO = "recluster_articles_to"
+#: When the process running a recluster last said it is alive (Unix seconds; 0 once it has
+#: ended, or stopped with an error): ``store.stories.recluster_running``.
+RECLUSTER_BEAT = "recluster_beat"
 
 
 def _lock_key(name: str) -> int:

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, case, func, select, text
 
 from .pages import count_stories_needing_pages
 from .schema import articles, ingest_errors, pending_pages, sources, stories, story_pages
-from .stories import recluster_under_way, waiting_span
+from .stories import recluster_running, recluster_under_way, waiting_span
 
 #: The window of recent ingest errors counted by kind.
 ERROR_WINDOW = timedelta(hours=24)
@@ -54,6 +54,9 @@ class PipelineStats:
     # a recluster has reset the stories and not swept them yet: running, or stopped before its
     # end (pages wait until it is done)
     recluster: bool = False
+    # seconds since the process running it said it is alive; None when none is heard from
+    # (no recluster, or one stopped before its end, which `newsloom cluster` finishes)
+    recluster_heard: float | None = None
 
     @property
     def queues(self) -> dict[str, int]:
@@ -113,6 +116,7 @@ def pipeline_stats(conn: Connection, now: datetime, *, min_outlets: int = 2) -> 
         jobs_stalled=stalled,
         oldest_unclustered=waiting_span(conn)[0],
         recluster=recluster_under_way(conn),
+        recluster_heard=recluster_running(conn),
         at=now,
         sources=src[0],
         sources_failing=int(src[1]),

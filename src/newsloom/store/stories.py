@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, bindparam, delete, distinct, func, select, update
 
 from ..errors import NotFound
-from .meta import STORIES_TO_SWEEP, get_int
+from .meta import RECLUSTER_BEAT, STORIES_TO_SWEEP, get_int
 from .schema import articles, sources, stories, story_pages
 
 #: An article's time for clustering: when it was published, else when it was fetched.
@@ -250,6 +251,25 @@ def recluster_under_way(conn: Connection) -> bool:
     meanwhile: a story half rebuilt, or a row the sweep will give back to the story it is,
     would get a page of its own."""
     return bool(get_int(conn, STORIES_TO_SWEEP))
+
+
+#: The process running a recluster says it is alive this often (``pipeline.recluster``) ...
+RECLUSTER_BEAT_SECONDS = 5.0
+#: ... and is taken for stopped once silent this long: its work is then anyone's to finish.
+RECLUSTER_SILENT_SECONDS = 30.0
+
+
+def recluster_running(conn: Connection, now: float | None = None) -> float | None:
+    """Seconds since the process running the recluster under way said it is alive, while it
+    is heard from (within ``RECLUSTER_SILENT_SECONDS``); None when no recluster is under way
+    or the one under way was stopped (killed, crashed) before its end. Other processes leave
+    the articles of a running recluster to it: each batch they placed would make both sides
+    rebuild their window from the database (about a second each on a 10,000-article window)."""
+    if not recluster_under_way(conn):
+        return None
+    beat = get_int(conn, RECLUSTER_BEAT)
+    age = (time.time() if now is None else now) - beat
+    return max(age, 0.0) if beat and age < RECLUSTER_SILENT_SECONDS else None
 
 
 #: ``prior_story_id`` of an article that was waiting for a story when a recluster began.
