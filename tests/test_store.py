@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
@@ -10,6 +14,7 @@ from newsloom.model import Article, Source
 from newsloom.store import articles as store_articles
 from newsloom.store import sources as store_sources
 from newsloom.store.db import migrate, transaction
+from newsloom.store.meta import held, hold
 
 
 def test_migrate_is_idempotent(engine):
@@ -110,3 +115,51 @@ def test_articles_stored_before_the_language_guess_get_it_when_migrated(engine):
     with engine.connect() as conn:
         got = dict(conn.execute(text("select url, language from articles")).all())
     assert got == {"https://de.example/1": "de", "https://short.example/1": None}
+
+
+_HOLDER = textwrap.dedent(
+    """
+    import sys, time
+    from newsloom.store.db import make_engine
+    from newsloom.store.meta import hold
+    with hold(make_engine(sys.argv[1]), "test-lock") as mine:
+        print("held" if mine else "taken", flush=True)
+        time.sleep(120)
+    """
+)
+
+
+def test_a_lock_held_by_a_process_goes_with_it_however_it_ends(db_settings, engine):
+    """What a running recluster holds (``store.meta.hold``): another process sees it held and
+    cannot take it, and sees it free as soon as the holder is killed with SIGKILL (no code of
+    its own runs then): on PostgreSQL the server ends its session, on SQLite the operating
+    system drops its file lock. Nothing to wait for, no clock to trust."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, db_settings.db_url], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout.readline().strip() == "held"
+        with engine.connect() as conn:
+            assert held(conn, "test-lock")
+        with hold(engine, "test-lock") as mine:
+            assert mine is False
+        proc.kill()
+        proc.wait(10)
+        deadline = time.monotonic() + 10  # (PostgreSQL ends the session a moment later)
+        while True:
+            with engine.connect() as conn:
+                if not held(conn, "test-lock"):
+                    break
+            assert time.monotonic() < deadline, "still held after its process was killed"
+            time.sleep(0.05)
+        with hold(engine, "test-lock") as mine:
+            assert mine is True
+            with engine.connect() as conn:
+                assert held(conn, "test-lock")
+            with hold(engine, "test-lock") as again:  # another holder, in this process too
+                assert again is False
+        with engine.connect() as conn:
+            assert not held(conn, "test-lock")
+    finally:
+        proc.kill()
+        proc.wait(10)

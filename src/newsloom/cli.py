@@ -879,9 +879,8 @@ def summarize(obj, file):
 def _recluster_line(stats) -> str:
     if not stats.recluster:
         return ""
-    if stats.recluster_heard is not None:
-        heard = f"its process heard from {stats.recluster_heard:.0f} s ago"
-        return f"; a recluster is running ({heard}): pages are written once it is done"
+    if stats.recluster_running:
+        return "; a recluster is running: pages are written once it is done"
     return (
         "; a recluster was stopped before its end: `newsloom cluster` (or `newsloom run`, a "
         "worker) finishes it; pages are written once it is done"

@@ -12,8 +12,6 @@ import json
 import logging
 import random
 import re
-import threading
-import time
 from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -1264,7 +1262,6 @@ CLUSTER_VERSION = "cluster_version"
 STORIES_TO_SWEEP = store_meta.STORIES_TO_SWEEP
 RECLUSTER_ROWS_FROM = store_meta.RECLUSTER_ROWS_FROM
 RECLUSTER_ARTICLES_TO = store_meta.RECLUSTER_ARTICLES_TO
-RECLUSTER_BEAT = store_meta.RECLUSTER_BEAT
 
 
 #: The assigner's keys in its reasons: "merged story 12 into story 3", "duplicate of article 7".
@@ -1412,7 +1409,7 @@ class Clusterer:
             try:
                 with transaction(self.engine) as conn:
                     store_meta.exclusive(conn, "cluster")
-                    if not recluster and store_stories.recluster_running(conn) is not None:
+                    if not recluster and store_stories.recluster_running(conn):
                         tally.left_to_recluster = True
                         return tally
                     version = store_meta.get_int(conn, CLUSTER_VERSION)
@@ -1511,75 +1508,43 @@ def recluster(
     ``on_reset(n)`` is told how many articles are to be placed again. A recluster stopped
     before it finished (killed, a crash) is taken up where it was: its articles count in the
     stories they had before it, so ids, pages and the summary are those of one whole run.
-    While it runs it says so every few seconds (``store.stories.recluster_running``): other
-    processes leave its articles to it, and a second recluster is refused.
+    While it runs its process holds ``RECLUSTER_RUNNING`` (``store.stories.recluster_running``):
+    other processes leave its articles to it, and a second recluster is refused.
 
     Raises:
         InputError: a recluster is running in another process.
     """
-    with transaction(engine) as conn:
-        store_meta.exclusive(conn, "cluster")
-        heard = store_stories.recluster_running(conn)
-        if heard is not None:
+    with store_meta.hold(engine, store_meta.RECLUSTER_RUNNING) as mine:
+        if not mine:
             raise InputError(
-                f"a recluster is running in another process (heard from {heard:.0f} s ago): "
-                "let it finish, or stop it and run `newsloom recluster` again"
+                "a recluster is running in another process: let it finish, or stop it and "
+                "run `newsloom recluster` again"
             )
-        before = store_stories.memberships(conn, since)
-        store_stories.reset(conn, since)
-        count = store_stories.unassigned_count(conn)
-        # rows from this id on are made by a recluster (see store.stories.sweep): this one's,
-        # or from the first row of one stopped before it could sweep
-        stopped = store_meta.get_int(conn, STORIES_TO_SWEEP)
-        new_from = stopped and store_meta.get_int(conn, RECLUSTER_ROWS_FROM)
-        store_meta.put_int(conn, RECLUSTER_ROWS_FROM, new_from or store_stories.next_id(conn))
-        upto = stopped and store_meta.get_int(conn, RECLUSTER_ARTICLES_TO)
-        store_meta.put_int(conn, RECLUSTER_ARTICLES_TO, upto or store_articles.newest_id(conn))
-        store_meta.put_int(conn, STORIES_TO_SWEEP, 1)
-        store_meta.put_int(conn, RECLUSTER_BEAT, int(time.time()))
-        store_meta.bump(conn, CLUSTER_VERSION)
-    beat = _Beat(engine)
-    try:
+        with transaction(engine) as conn:
+            store_meta.exclusive(conn, "cluster")
+            before = store_stories.memberships(conn, since)
+            store_stories.reset(conn, since)
+            count = store_stories.unassigned_count(conn)
+            # rows from this id on are made by a recluster (see store.stories.sweep): this
+            # one's, or from the first row of one stopped before it could sweep
+            stopped = store_meta.get_int(conn, STORIES_TO_SWEEP)
+            new_from = stopped and store_meta.get_int(conn, RECLUSTER_ROWS_FROM)
+            store_meta.put_int(conn, RECLUSTER_ROWS_FROM, new_from or store_stories.next_id(conn))
+            upto = stopped and store_meta.get_int(conn, RECLUSTER_ARTICLES_TO)
+            newest = upto or store_articles.newest_id(conn)
+            store_meta.put_int(conn, RECLUSTER_ARTICLES_TO, newest)
+            store_meta.put_int(conn, STORIES_TO_SWEEP, 1)
+            store_meta.bump(conn, CLUSTER_VERSION)
         if on_reset:
             on_reset(count)
         tally = Clusterer(engine, settings, **kw).run(
             batch=batch, on_batch=on_batch, recluster=True
         )
-    finally:
-        beat.stop()
     tally.reset = count
     with transaction(engine) as conn:
         store_meta.exclusive(conn, "cluster")
         tally.changed = store_stories.changed_stories(conn, before, since)
     return tally
-
-
-class _Beat:
-    """Says, every ``RECLUSTER_BEAT_SECONDS`` from a thread of its own, that this process is
-    running the recluster under way (``store.stories.recluster_running``); ``stop`` says it
-    no longer is, so that another process finishes at once what it left."""
-
-    def __init__(self, engine: Engine):
-        self.engine = engine
-        self.done = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="recluster-beat", daemon=True)
-        self.thread.start()
-
-    def _say(self, value: int) -> None:
-        try:
-            with transaction(self.engine) as conn:
-                store_meta.put_int(conn, RECLUSTER_BEAT, value)
-        except Exception:  # a busy database: the next beat will do (30 s of silence is long)
-            log.warning("recluster heartbeat not written", exc_info=True)
-
-    def _run(self) -> None:
-        while not self.done.wait(store_stories.RECLUSTER_BEAT_SECONDS):
-            self._say(int(time.time()))
-
-    def stop(self) -> None:
-        self.done.set()
-        self.thread.join()
-        self._say(0)
 
 
 def export_stories(conn, settings: Settings) -> Iterable[dict]:

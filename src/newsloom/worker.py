@@ -181,12 +181,11 @@ def build_app(settings: Settings, engine: Engine | None = None):
             claimed = store_sources.claim_due_sources(conn, now, POLL_LEASE_SECONDS)
             oldest, newest = store_stories.waiting_span(conn)
             reclustering = pipeline.recluster_under_way(conn)
-            running = reclustering and store_stories.recluster_running(conn) is not None
+            running = reclustering and store_stories.recluster_running(conn)
         for source_id in claimed:
             await defer(poll, f"poll:{source_id}", source_id=source_id)
         # a recluster running in another process places every article, new ones too; one
-        # stopped before its end (killed, crashed: silent for 30 s) is finished here, as
-        # `newsloom run` does
+        # stopped before its end (killed, crashed) is finished here, as `newsloom run` does
         if not running and (
             reclustering
             or (

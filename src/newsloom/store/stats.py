@@ -54,9 +54,9 @@ class PipelineStats:
     # a recluster has reset the stories and not swept them yet: running, or stopped before its
     # end (pages wait until it is done)
     recluster: bool = False
-    # seconds since the process running it said it is alive; None when none is heard from
-    # (no recluster, or one stopped before its end, which `newsloom cluster` finishes)
-    recluster_heard: float | None = None
+    # its process is running it (else it was stopped before its end: `newsloom cluster`
+    # finishes it)
+    recluster_running: bool = False
 
     @property
     def queues(self) -> dict[str, int]:
@@ -116,7 +116,7 @@ def pipeline_stats(conn: Connection, now: datetime, *, min_outlets: int = 2) -> 
         jobs_stalled=stalled,
         oldest_unclustered=waiting_span(conn)[0],
         recluster=recluster_under_way(conn),
-        recluster_heard=recluster_running(conn),
+        recluster_running=recluster_running(conn),
         at=now,
         sources=src[0],
         sources_failing=int(src[1]),

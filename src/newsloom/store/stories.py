@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, bindparam, delete, distinct, func, select, update
 
 from ..errors import NotFound
-from .meta import RECLUSTER_BEAT, STORIES_TO_SWEEP, get_int
+from .meta import RECLUSTER_RUNNING, STORIES_TO_SWEEP, get_int, held
 from .schema import articles, sources, stories, story_pages
 
 #: An article's time for clustering: when it was published, else when it was fetched.
@@ -253,23 +252,14 @@ def recluster_under_way(conn: Connection) -> bool:
     return bool(get_int(conn, STORIES_TO_SWEEP))
 
 
-#: The process running a recluster says it is alive this often (``pipeline.recluster``) ...
-RECLUSTER_BEAT_SECONDS = 5.0
-#: ... and is taken for stopped once silent this long: its work is then anyone's to finish.
-RECLUSTER_SILENT_SECONDS = 30.0
-
-
-def recluster_running(conn: Connection, now: float | None = None) -> float | None:
-    """Seconds since the process running the recluster under way said it is alive, while it
-    is heard from (within ``RECLUSTER_SILENT_SECONDS``); None when no recluster is under way
-    or the one under way was stopped (killed, crashed) before its end. Other processes leave
-    the articles of a running recluster to it: each batch they placed would make both sides
-    rebuild their window from the database (about a second each on a 10,000-article window)."""
-    if not recluster_under_way(conn):
-        return None
-    beat = get_int(conn, RECLUSTER_BEAT)
-    age = (time.time() if now is None else now) - beat
-    return max(age, 0.0) if beat and age < RECLUSTER_SILENT_SECONDS else None
+def recluster_running(conn: Connection) -> bool:
+    """Whether the recluster under way is running: its process holds ``RECLUSTER_RUNNING``
+    (``store.meta.hold``), in this process or another, on this machine or, on PostgreSQL,
+    another. False when none is under way, or the one under way was stopped before its end
+    (killed, crashed: the lock went with its process). Other processes leave the articles of a
+    running recluster to it: each batch they placed would make both sides rebuild their window
+    from the database (about a second each on a 10,000-article window)."""
+    return recluster_under_way(conn) and held(conn, RECLUSTER_RUNNING)
 
 
 #: ``prior_story_id`` of an article that was waiting for a story when a recluster began.
