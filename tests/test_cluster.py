@@ -450,6 +450,7 @@ def test_a_recluster_stopped_half_way_is_taken_up_where_it_was(db_settings, tmp_
         assert json.loads(cli(db_settings, "status", "--json"))["recluster_running"] is False
         said = " ".join(cli(db_settings, "status").split())
         assert "a recluster was stopped before its end: `newsloom cluster`" in said
+        assert "rebuilt so far by the recluster under way (the site shows each as it was" in said
         tally = recluster(engine, db_settings)
         assert json.loads(cli(db_settings, "status", "--json"))["recluster"] is False
         assert tally.changed == 0 and "every story has the articles it had" in tally.summary()
@@ -586,6 +587,7 @@ def test_other_processes_leave_a_running_recluster_its_articles(db_settings, tmp
     def an_older_process_clusters(tally):
         with monkeypatch.context() as older:  # it does not look whether a recluster runs
             older.setattr(store_stories, "recluster_running", lambda conn: False)
+            older.setattr(Clusterer, "_take_up", lambda self, finishing: False)
             Clusterer(engine, db_settings).run()
 
     try:

@@ -10,6 +10,7 @@ both are run.
 from __future__ import annotations
 
 import gzip
+import json
 import re
 import time
 from dataclasses import replace
@@ -20,7 +21,7 @@ from sqlalchemy import select, update
 from test_web import Client, _embedder, _fill, _story_ids, new_revision
 
 from newsloom.model import Source
-from newsloom.pipeline import Clusterer, recluster
+from newsloom.pipeline import Clusterer, import_file, recluster
 from newsloom.store import renderings
 from newsloom.store import sources as store_sources
 from newsloom.store import stories as store_stories
@@ -233,6 +234,22 @@ def _cards(html: str) -> list[str]:
     return re.findall(r'href="/t/([^"]+)".*?(\d+ outlets?)', html, flags=re.S)
 
 
+LONE = dict(
+    id="lone-1",
+    source="Lorvik Ledger",
+    url="https://lorvikledger.example/news/library-hours",
+    published="2026-11-20T07:00:00Z",
+    title="Lorvik's public library opens on Sundays from next month",
+    text="The public library in Lorvik will open on Sundays from December, the town council "
+    "said. Volunteers will staff the reading room from ten until four, and the children's "
+    "section will hold a story hour at eleven.",
+)
+
+
+def _urls(story: dict) -> list[str]:
+    return [a["url"] for a in story["articles"]]
+
+
 def _counts(engine) -> dict[str, int]:
     """Each live story's article count, by its public id."""
     with engine.connect() as conn:
@@ -253,15 +270,28 @@ def test_a_recluster_under_way_leaves_the_site_as_it_was(engine, db_settings, tm
     nothing the site builds is kept past the recluster. Once it is done the site moves on."""
     settings = db_settings
     _fill(engine, settings, tmp_path)
+    lone = tmp_path / "lone.jsonl"  # one outlet: a story with no page
+    lone.write_text(json.dumps(LONE) + "\n", encoding="utf-8")
+    import_file(engine, settings, lone)
+    Clusterer(engine, settings, embedder=_embedder()).run()
     publish(engine)
     ids = _story_ids(engine)
     running = Client(create_app(settings, engine, recheck_seconds=0))
+    app = create_app(settings, engine, recheck_seconds=0)
+    app.state.site.warm_up()  # as when it starts serving: read, but no request for `/` yet
+    warmed = Client(app)
     try:
         front = running.get("/").text
         pages = {sid: running.get(f"/t/{sid}").text for sid in ids}
         stories = {sid: running.get(f"/api/v1/stories/{sid}").json() for sid in ids}
         assert len(_cards(front)) == len(ids) > 2
         before = _counts(engine)
+        pageless = {  # no page, so no kept rendering: shown from the articles it had
+            sid: _urls(running.get(f"/api/v1/stories/{sid}").json())
+            for sid in before
+            if sid not in ids
+        }
+        assert pageless
 
         class Killed(Exception):
             pass
@@ -274,6 +304,16 @@ def test_a_recluster_under_way_leaves_the_site_as_it_was(engine, db_settings, tm
         counts = _counts(engine)
         emptied = [sid for sid in ids if counts[sid] == 0]
         assert emptied and len(emptied) < len(ids)  # half way
+        # a story the recluster merged into another (as it would a story it finds is one
+        # with another) is shown as it was until the recluster is done, not redirected yet
+        # (here the rebuild brings it back: its first article starts it again)
+        absorbed, survivor = emptied[0], next(sid for sid in ids if sid != emptied[0])
+        with transaction(engine) as conn:
+            store_stories.merge(
+                conn,
+                store_stories.resolve(conn, absorbed)[0],
+                store_stories.resolve(conn, survivor)[0],
+            )
 
         tally = publish(engine)
         assert (tally.rendered, tally.waiting) == (0, True)
@@ -281,6 +321,7 @@ def test_a_recluster_under_way_leaves_the_site_as_it_was(engine, db_settings, tm
         fresh = Client(create_app(settings, engine, recheck_seconds=0))
         try:
             assert _cards(running.get("/").text) == _cards(front)
+            assert _cards(warmed.get("/").text) == _cards(front)
             # a site started meanwhile has no ranking from before: it lists the stories
             # rebuilt so far, never an emptied one
             shown = {sid for sid, _ in _cards(fresh.get("/").text)}
@@ -289,6 +330,10 @@ def test_a_recluster_under_way_leaves_the_site_as_it_was(engine, db_settings, tm
                 for sid in ids:
                     assert client.get(f"/t/{sid}").text == pages[sid], sid
                     assert client.get(f"/api/v1/stories/{sid}").json() == stories[sid], sid
+                for sid, urls in pageless.items():
+                    shown = client.get(f"/api/v1/stories/{sid}").json()
+                    assert (_urls(shown), shown["article_count"]) == (urls, len(urls)), sid
+                    assert client.get(f"/t/{sid}").status_code == 200
         finally:
             fresh.close()
         listed = running.get("/api/v1/articles?limit=100").json()["articles"]
@@ -305,3 +350,4 @@ def test_a_recluster_under_way_leaves_the_site_as_it_was(engine, db_settings, tm
         assert publish(engine).waiting is False
     finally:
         running.close()
+        warmed.close()

@@ -921,8 +921,13 @@ def status(obj, as_json):
         ),
         (
             "stories",
-            f"{stats.stories} (merged or emptied ones not counted), "
-            f"{stats.stories_with_page} with a page; newest page {_ago(stats.newest_page)}",
+            (
+                f"{stats.stories} rebuilt so far by the recluster under way (the site shows "
+                "each as it was before), "
+                if stats.recluster
+                else f"{stats.stories} (merged ones not counted), "
+            )
+            + f"{stats.stories_with_page} with a page; newest page {_ago(stats.newest_page)}",
         ),
         (
             "queues",

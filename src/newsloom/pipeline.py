@@ -6,6 +6,7 @@ Stages (``ingest.*``) never touch the store; only this module does.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import hashlib
 import json
@@ -1400,11 +1401,29 @@ class Clusterer:
         Each batch holds the database's ``cluster`` lock, so processes sharing a database take
         turns; a process whose state is older than the last batch committed (by anyone) first
         rebuilds it. While a recluster runs in another process (``recluster_running``) the
-        articles are left to it; one that was stopped before its end is finished here
-        (``recluster``: this run is the recluster's own). ``stop`` (a callable) ends the run
-        between batches.
+        articles are left to it; one that was stopped before its end is finished here, this
+        process holding its lock meanwhile (``recluster``: this run is the recluster's own).
+        ``stop`` (a callable) ends the run between batches.
         """
+        with contextlib.ExitStack() as finishing:
+            return self._run(batch, on_batch, stop, recluster or self._take_up(finishing))
+
+    def _take_up(self, finishing: contextlib.ExitStack) -> bool | None:
+        """A recluster under way that no process runs is this run's to finish: it holds the
+        recluster's lock (in ``finishing``) and says so (True); None when one runs elsewhere
+        (its articles are left to it); False when none is under way. Asked before taking the
+        ``cluster`` lock, which a recluster's batch holds for seconds."""
+        with self.engine.connect() as conn:
+            if not recluster_under_way(conn):
+                return False
+        running = store_meta.hold(self.engine, store_meta.RECLUSTER_RUNNING)
+        return True if finishing.enter_context(running) else None
+
+    def _run(self, batch, on_batch, stop, recluster: bool | None) -> ClusterTally:
         tally = ClusterTally()
+        if recluster is None:
+            tally.left_to_recluster = True
+            return tally
         while not (stop and stop()):
             try:
                 with transaction(self.engine) as conn:

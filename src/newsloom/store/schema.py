@@ -110,6 +110,7 @@ articles = Table(
     Index("ix_articles_content_hash", "content_hash"),
     Index("ix_articles_external_id", "external_id"),
     Index("ix_articles_fetched", "fetched"),
+    Index("ix_articles_prior_story_id", "prior_story_id"),
 )
 
 #: A story: articles about one event. ``merged_into`` points a merged story at its survivor.

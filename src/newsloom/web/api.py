@@ -262,7 +262,10 @@ async def get_story(request: Request, sid: str) -> Response:
             return moved(f"/api/v1/stories/{ref.short_id}")
 
         return site_of(request).story(
-            conn, "api", ref, lambda: render_story(queries.story_view(conn, ref))
+            conn,
+            "api",
+            ref,
+            lambda before: render_story(queries.story_view(conn, ref, before=before)),
         )
 
     return await cached(request, ("api-story", sid), build)

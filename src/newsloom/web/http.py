@@ -12,8 +12,10 @@ not a new build.
 While a recluster is under way (``store.stories.recluster_under_way``: the stories are being
 rebuilt, some of them half way) the site goes on showing them as they were before it began:
 the front page, lists and feeds keep the last ranking read, a story page or API story is its
-kept rendering (``web.publish`` renders nothing meanwhile), and no response built from the
-database is cached, so nothing half rebuilt outlives the recluster.
+kept rendering (``web.publish`` renders nothing meanwhile) or, for a story with none, is
+built from the articles it had when the recluster began, a story merged during it is not
+redirected yet, and no response built from the database is cached, so nothing half rebuilt
+outlives the recluster.
 
 Conditional GET: every response carries an ``ETag`` (a hash of its body, weak because gzip
 may re-encode it) and, where the data has a time, ``Last-Modified``; ``If-None-Match`` and
@@ -359,6 +361,7 @@ class Site:
         self._front_lock = threading.Lock()
         self._front_version: tuple | None = None
         self._front_at = 0.0
+        self._front_read = False  # (by warm_up or a request): what a recluster leaves shown
 
     def version(self, depends: tuple[str, ...]) -> tuple:
         return tuple(self.versions.get(kind) for kind in depends)
@@ -392,12 +395,13 @@ class Site:
             stale = time.monotonic() - self._front_at > 300
             version = self.version(("pages",))
             if (self._front_version != version or stale) and not (
-                self._front_version is not None and recluster_under_way(conn)
+                self._front_read and recluster_under_way(conn)
             ):
                 pages = version[0]
                 self.front.refresh(conn, labels=pages[3] if pages else None)
                 self._front_version = version
                 self._front_at = time.monotonic()
+                self._front_read = True
         return self.front
 
     def warm_up(self) -> None:
@@ -405,6 +409,7 @@ class Site:
         try:
             with self.engine.connect() as conn:
                 self.front.refresh(conn, labels=queries.labels_version(conn))
+            self._front_read = True
         except Exception:  # the first request will try again and report it
             log.warning("web warm-up failed", exc_info=True)
 
@@ -445,25 +450,28 @@ class Site:
         conn: Connection,
         kind: str,
         ref: queries.StoryRef,
-        render: Callable[[], Rendered],
+        render: Callable[[bool], Rendered],
     ) -> Rendered:
         """The ``kind`` rendering ("page", "api") of a story, rendered once per fingerprint:
         when the data version changes, an unchanged story costs ``queries.story_ref``'s
         three small queries instead of reading and rendering its page again. A story not
         in memory is read from its rendering kept in the database (``web.publish`` keeps
-        them current) when that is current, else rendered here. While a recluster is under
-        way the kept rendering is served as it is: the story as it was before the recluster,
-        not half rebuilt (kept in memory by no fingerprint: its own is half rebuilt)."""
+        them current) when that is current, else rendered here (``render(before)``). While a
+        recluster is under way the story is shown as it was before it began, not half
+        rebuilt: its kept rendering as it is, else rendered with ``before`` (kept in memory by
+        no fingerprint: its own is half rebuilt)."""
         key = (kind, ref.fingerprint)
         item = self.stories.get(key)
         if item is None:
             row = renderings.get(conn, ref.row.id, kind) if ref.revisions else None
             if row is not None and renderings.is_current(tuple(row[3:]), made_from(ref)):
                 item = Rendered.kept(row, MEDIA_TYPES[kind])
-            elif row is not None and row.version == RENDER_VERSION and recluster_under_way(conn):
-                return Rendered.kept(row, MEDIA_TYPES[kind])
+            elif recluster_under_way(conn):
+                if row is not None and row.version == RENDER_VERSION:
+                    return Rendered.kept(row, MEDIA_TYPES[kind])
+                return render(True)
             else:
-                item = render().pack()
+                item = render(False).pack()
             # it shows the story's status: true until the story settles
             item.expires = ref.settles_at.timestamp() if ref.settles_at else None
             self.stories.put(key, item)

@@ -119,7 +119,10 @@ async def story(request: Request, sid: str) -> Response:
             return moved(f"/t/{ref.short_id}")
         env = request.app.state.templates
         return site_of(request).story(
-            conn, "page", ref, lambda: render_story(env, queries.story_view(conn, ref))
+            conn,
+            "page",
+            ref,
+            lambda before: render_story(env, queries.story_view(conn, ref, before=before)),
         )
 
     return await cached(request, ("story", sid), build)

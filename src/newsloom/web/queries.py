@@ -36,7 +36,7 @@ from sqlalchemy import (
 from ..errors import InputError, NotFound
 from ..model import SETTLE_HOURS, settles_at, story_status
 from ..store.schema import articles, ingest_errors, sources, stories, story_pages
-from ..store.stories import ARTICLE_TIME
+from ..store.stories import ARTICLE_TIME, recluster_under_way
 
 #: Articles in the last day of a story's life count as its momentum ("growth").
 GROWTH_WINDOW = timedelta(hours=24)
@@ -450,13 +450,31 @@ _MERGED_IDS = select(stories.c.short_id).where(
 )
 
 
+#: One article that was in the story when the recluster under way began.
+_HAD_ARTICLES = (
+    select(articles.c.id).where(articles.c.prior_story_id == bindparam("story_id")).limit(1)
+)
+
+
+def _merged_by_recluster(conn: Connection, story_id: int) -> bool:
+    """Merged by the recluster under way (it had articles when the recluster began, and merges
+    made before left it none): shown as it was until the recluster is done."""
+    return (
+        recluster_under_way(conn)
+        and conn.execute(_HAD_ARTICLES, {"story_id": story_id}).first() is not None
+    )
+
+
 def _resolve_row(conn: Connection, sid: str):
-    """The live story row for a short id, following merges."""
+    """The live story row for a short id, following merges (not those a recluster under way
+    made: the story is shown as it was before it began)."""
     row = conn.execute(_STORY_BY_SHORT_ID, {"sid": sid}).first()
     if row is None:
         raise NotFound(f"web: no story {sid!r}")
     seen = set()
     while row.merged_into is not None and row.id not in seen:
+        if _merged_by_recluster(conn, row.id):
+            break
         seen.add(row.id)
         row = conn.execute(_STORY_BY_ID, {"story_id": row.merged_into}).one()
     return row
@@ -536,8 +554,10 @@ def _ref(conn: Connection, requested_id: str, row, settle_hours: float) -> Story
     )
 
 
-def story_view(conn: Connection, ref: StoryRef) -> StoryView:
-    """The story of ``ref`` with its newest page (parsed) and its articles."""
+def story_view(conn: Connection, ref: StoryRef, *, before: bool = False) -> StoryView:
+    """The story of ``ref`` with its newest page (parsed) and its articles; ``before``: while a
+    recluster is under way, with the articles it had when the recluster began (and those
+    stored since that joined it) and the counts of those, not as half rebuilt."""
     row, revisions = ref.row, ref.revisions
     latest = revisions[0] if revisions else None
     page = None
@@ -547,22 +567,25 @@ def story_view(conn: Connection, ref: StoryRef) -> StoryView:
             page = json.loads(raw)
         except ValueError:
             page = None
+    listed = story_articles(conn, row.id, before=before)
     return StoryView(
         story_id=row.id,
         short_id=row.short_id,
         requested_id=ref.requested_id,
         first_seen=_utc(row.first_seen),
         last_article=_utc(row.last_article),
-        article_count=row.article_count,
-        outlet_count=row.outlet_count,
-        country_count=row.country_count,
+        article_count=len(listed) if before else row.article_count,
+        outlet_count=len({a["outlet"] for a in listed}) if before else row.outlet_count,
+        country_count=(
+            len({a["country"] for a in listed} - {None}) if before else row.country_count
+        ),
         page=page,
         page_status=latest.status if latest else None,
         revision=latest.revision if latest else None,
         written_at=_utc(latest.written_at) if latest else None,
         checked_at=_utc(latest.checked_at) if latest else None,
         previous_written_at=_utc(revisions[1].written_at) if len(revisions) > 1 else None,
-        articles=story_articles(conn, row.id),
+        articles=listed,
         merged_ids=list(ref.merged_ids),
         status=ref.status,
     )
@@ -636,10 +659,24 @@ _STORY_ARTICLES = (
     .where(articles.c.story_id == bindparam("story_id"))
     .order_by(ARTICLE_TIME, articles.c.id)
 )
+# while a recluster is under way: the articles that were in the story when it began (each
+# remembers it until the sweep), and those stored since that joined it
+_STORY_ARTICLES_BEFORE = (
+    _article_select()
+    .where(
+        or_(
+            articles.c.prior_story_id == bindparam("story_id"),
+            and_(articles.c.story_id == bindparam("story_id"), articles.c.prior_story_id.is_(None)),
+        )
+    )
+    .order_by(ARTICLE_TIME, articles.c.id)
+)
 
 
-def story_articles(conn: Connection, story_id: int) -> list[dict]:
-    return [_article_json(r) for r in conn.execute(_STORY_ARTICLES, {"story_id": story_id})]
+def story_articles(conn: Connection, story_id: int, *, before: bool = False) -> list[dict]:
+    """A story's articles in time order; ``before``: as ``story_view`` says."""
+    query = _STORY_ARTICLES_BEFORE if before else _STORY_ARTICLES
+    return [_article_json(r) for r in conn.execute(query, {"story_id": story_id})]
 
 
 # --- articles -----------------------------------------------------------------------------
