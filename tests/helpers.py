@@ -12,6 +12,29 @@ from click.testing import CliRunner
 from newsloom.cli import main
 
 
+def recluster_stopped_after_a_batch(settings, engine=None, *, batch: int = 256, **kw) -> None:
+    """A recluster stopped (as by a kill) once its first batch of ``batch`` articles is
+    committed: the stories reset, some rebuilt, the recluster's marks left and nothing swept.
+    ``kw`` goes to the clusterer (``embedder``); ``engine``: the settings' store, when none."""
+    from newsloom.pipeline import recluster
+    from newsloom.store.db import open_store
+
+    class Stopped(Exception):
+        pass
+
+    def stop(tally):
+        raise Stopped
+
+    store = engine or open_store(settings)
+    try:
+        recluster(store, settings, batch=batch, on_batch=stop, **kw)
+    except Stopped:
+        pass
+    finally:
+        if engine is None:
+            store.dispose()
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on (as the system hands it out)."""
     with socket.socket() as s:

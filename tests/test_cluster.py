@@ -15,7 +15,7 @@ from newsloom.store.db import open_store, transaction
 
 sys.path.insert(0, str(Path(__file__).parent / "data" / "cluster"))
 from events import ARTICLES, COMMENT_B  # noqa: E402
-from helpers import cli  # noqa: E402
+from helpers import cli, recluster_stopped_after_a_batch  # noqa: E402
 from helpers import write_jsonl as write  # noqa: E402
 
 EXPECTED = sorted(
@@ -267,8 +267,6 @@ def test_recluster_deletes_the_stories_that_no_longer_exist(db_settings, tmp_pat
     """Clustered with a one-hour window, event A's reports hours apart start stories of their
     own; reclustered with the default window they are one story again, and the stories that
     are gone redirect to it, also when the recluster stopped before it could tidy up."""
-    from newsloom.pipeline import recluster
-
     cli(db_settings, "import", str(write(tmp_path / "events.jsonl", ARTICLES)))
     cli(db_settings, "cluster", NEWSLOOM_CLUSTER_WINDOW_HOURS="1")
     cli(db_settings, "write", NEWSLOOM_MIN_OUTLETS="1")
@@ -276,14 +274,8 @@ def test_recluster_deletes_the_stories_that_no_longer_exist(db_settings, tmp_pat
     assert len(narrow) > len(EXPECTED)
 
     engine = open_store(db_settings)
-
-    def crash(tally):
-        raise KeyboardInterrupt  # after the last batch is committed, before the sweep
-
-    try:
-        recluster(engine, db_settings, on_batch=crash)
-    except KeyboardInterrupt:
-        pass
+    # stopped after the last batch is committed, before the sweep
+    recluster_stopped_after_a_batch(db_settings, engine)
     cli(db_settings, "cluster")  # the next run finishes the job
     stories = exported(db_settings)
     assert partition(stories) == EXPECTED
@@ -406,25 +398,6 @@ def test_recluster_keeps_the_id_of_a_story_a_later_report_started(db_settings, t
     engine.dispose()
 
 
-def _recluster_killed_after_one_article(db_settings) -> None:
-    """A recluster stopped (as by a kill) once its first batch, one article, is committed."""
-    from newsloom.pipeline import recluster
-
-    class Killed(Exception):
-        pass
-
-    def killed(tally):
-        raise Killed
-
-    engine = open_store(db_settings)
-    try:
-        recluster(engine, db_settings, batch=1, on_batch=killed)
-    except Killed:
-        pass
-    finally:
-        engine.dispose()
-
-
 def test_a_recluster_stopped_half_way_is_taken_up_where_it_was(db_settings, tmp_path):
     """A recluster killed before it finished, then run again, gives what one whole run
     gives: the story keeps its id, page and revisions, no id appears or goes, and the
@@ -433,7 +406,7 @@ def test_a_recluster_stopped_half_way_is_taken_up_where_it_was(db_settings, tmp_
     from newsloom.pipeline import recluster
 
     before = _strike_started_by_a_later_report(db_settings, tmp_path)
-    _recluster_killed_after_one_article(db_settings)
+    recluster_stopped_after_a_batch(db_settings, batch=1)
     engine = open_store(db_settings)
     try:
         with engine.connect() as conn:
@@ -475,7 +448,7 @@ def test_a_recluster_stopped_half_way_and_finished_by_cluster_keeps_the_story_as
     kept in the recluster's memory only, so a recluster finished elsewhere gave every story a
     new one (its renderings and every cache keyed on it then went stale)."""
     before = _strike_started_by_a_later_report(db_settings, tmp_path)
-    _recluster_killed_after_one_article(db_settings)
+    recluster_stopped_after_a_batch(db_settings, batch=1)
     assert "clustered 2 articles" in cli(db_settings, "cluster")
     (after,) = exported(db_settings)
     same = ("id", "page_revision", "first_seen", "article_count", "merged_ids", "updated")

@@ -16,12 +16,12 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-import pytest
+from helpers import recluster_stopped_after_a_batch
 from sqlalchemy import select, update
 from test_web import Client, _embedder, _fill, _story_ids, new_revision
 
 from newsloom.model import Source
-from newsloom.pipeline import Clusterer, import_file, recluster
+from newsloom.pipeline import Clusterer, import_file
 from newsloom.store import renderings
 from newsloom.store import sources as store_sources
 from newsloom.store import stories as store_stories
@@ -292,15 +292,7 @@ def test_a_recluster_under_way_leaves_the_site_as_it_was(engine, db_settings, tm
             if sid not in ids
         }
         assert pageless
-
-        class Killed(Exception):
-            pass
-
-        def killed(tally):
-            raise Killed
-
-        with pytest.raises(Killed):
-            recluster(engine, settings, batch=1, on_batch=killed, embedder=_embedder())
+        recluster_stopped_after_a_batch(settings, engine, batch=1, embedder=_embedder())
         counts = _counts(engine)
         emptied = [sid for sid in ids if counts[sid] == 0]
         assert emptied and len(emptied) < len(ids)  # half way

@@ -263,30 +263,21 @@ def test_workers_finish_a_recluster_stopped_before_its_sweep_and_write_no_page_b
 
     from sqlalchemy import text
 
-    from newsloom.pipeline import Clusterer, recluster, recluster_under_way
+    from newsloom.pipeline import Clusterer, recluster_under_way
     from newsloom.store.db import open_store
     from newsloom.worker import build_app, ensure_queue_schema
 
     sys.path.insert(0, str(Path(__file__).parent / "data" / "cluster"))
     from events import ARTICLES as EVENTS
     from events import write_labelled
-    from helpers import cli
+    from helpers import cli, recluster_stopped_after_a_batch
 
     assert cli(db_settings, "import", str(write_labelled(tmp_path / "in.jsonl"))).strip()
     engine = open_store(db_settings)
     ensure_queue_schema(engine)
     Clusterer(engine, db_settings).run()
-
-    class Killed(Exception):
-        pass
-
-    def killed(tally):
-        raise Killed  # after the one batch that places every article, before the sweep
-
-    try:
-        recluster(engine, db_settings, on_batch=killed)
-    except Killed:
-        pass
+    # after the one batch that places every article, before the sweep
+    recluster_stopped_after_a_batch(db_settings, engine)
     app = build_app(replace(db_settings, write_debounce_seconds=0.0), engine)
 
     def jobs() -> list[tuple[str, str]]:
