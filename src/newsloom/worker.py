@@ -181,7 +181,7 @@ def build_app(settings: Settings, engine: Engine | None = None):
             claimed = store_sources.claim_due_sources(conn, now, POLL_LEASE_SECONDS)
             oldest, newest = store_stories.waiting_span(conn)
             reclustering = pipeline.recluster_under_way(conn)
-            running = reclustering and store_stories.recluster_running(conn)
+            running = store_stories.recluster_running(conn)  # (under way, and its process lives)
         for source_id in claimed:
             await defer(poll, f"poll:{source_id}", source_id=source_id)
         # a recluster running in another process places every article, new ones too; one
