@@ -446,13 +446,29 @@ def test_a_recluster_stopped_half_way_and_finished_by_cluster_keeps_the_story_as
     """The stopped recluster is finished by `newsloom cluster` (as by `newsloom run` or a
     worker): the story gets its articles, id, page and its `updated` time back. The time was
     kept in the recluster's memory only, so a recluster finished elsewhere gave every story a
-    new one (its renderings and every cache keyed on it then went stale)."""
+    new one (its renderings and every cache keyed on it then went stale). It says, as the
+    recluster itself would have, how many stories changed (before, it said nothing of it):
+    none here; then, finishing another stopped recluster that an article stored meanwhile
+    joins, one."""
     before = _strike_started_by_a_later_report(db_settings, tmp_path)
     recluster_stopped_after_a_batch(db_settings, batch=1)
-    assert "clustered 2 articles" in cli(db_settings, "cluster")
+    out = cli(db_settings, "cluster")
+    assert "clustered 2 articles" in out
+    assert "finished a recluster that had stopped before it was done" in out
+    assert "every story has the articles it had" in out
     (after,) = exported(db_settings)
     same = ("id", "page_revision", "first_seen", "article_count", "merged_ids", "updated")
     assert {k: after[k] for k in same} == {k: before[k] for k in same}
+
+    recluster_stopped_after_a_batch(db_settings, batch=1)
+    strike = [a for a in ARTICLES if a["story"] == "D"]
+    late = dict(strike[2], url="https://wire.example/strike-later", id="d4")
+    late["published"] = late["published"].replace("12:30", "13:30")
+    cli(db_settings, "import", str(write(tmp_path / "late.jsonl", [late])))
+    out = cli(db_settings, "cluster")
+    assert "; 1 story has other articles than before: `newsloom write`" in out, out
+    (again,) = exported(db_settings)
+    assert (again["id"], again["article_count"]) == (before["id"], 4)
 
 
 def test_a_story_that_takes_news_during_a_recluster_keeps_its_new_updated_time(
@@ -579,7 +595,7 @@ def test_other_processes_leave_a_running_recluster_its_articles(db_settings, tmp
 
         tally = recluster(engine, db_settings, batch=1, on_batch=an_older_process_clusters)
         assert tally.summary().startswith(
-            "clustered 1 articles (of the 3 to place again; other processes sharing the "
+            "clustered 1 article (of the 3 to place again; other processes sharing the "
             "database placed the other 2)"
         ), tally.summary()
         assert json.loads(cli(db_settings, "status", "--json"))["recluster"] is False

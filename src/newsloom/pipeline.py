@@ -55,7 +55,7 @@ from .store import sources as store_sources
 from .store import stories as store_stories
 from .store.db import transaction
 from .store.stories import RECLUSTER_WAIT, recluster_under_way
-from .words import guess_language
+from .words import guess_language, plural
 from .write.llm import writer_for
 from .write.page import SourceArticle, write_page
 
@@ -1192,7 +1192,7 @@ class ClusterTally:
         self.new_stories = kept
 
     def summary(self) -> str:
-        out = f"clustered {self.articles} articles"
+        out = f"clustered {plural(self.articles, 'article')}"
         if self.left_to_recluster and not self.articles:
             return (
                 "clustered no articles: a recluster is running in another process; it places "
@@ -1204,8 +1204,9 @@ class ClusterTally:
                 f"placed the other {self.reset - self.articles})"
             )
         out += (
-            f": {self.new_stories} new stories, "
-            f"{self.joined} joined existing stories, {self.merges} stories merged"
+            f": {plural(self.new_stories, 'new story', 'new stories')}, "
+            f"{self.joined} joined existing stories, "
+            f"{plural(self.merges, 'story', 'stories')} merged"
         )
         if self.swept and self.reset is None:
             out += "; finished a recluster that had stopped before it was done"
@@ -1213,8 +1214,8 @@ class ClusterTally:
             out += "; a recluster running in another process places the rest"
         if self.changed:
             out += (
-                f"; {self.changed} stories have other articles than before: `newsloom write`"
-                " writes their pages again"
+                f"; {plural(self.changed, 'story has', 'stories have')} other articles than "
+                "before: `newsloom write` writes their pages again"
             )
         elif self.changed == 0:
             out += "; every story has the articles it had"
@@ -1406,7 +1407,10 @@ class Clusterer:
         ``stop`` (a callable) ends the run between batches.
         """
         with contextlib.ExitStack() as finishing:
-            return self._run(batch, on_batch, stop, recluster or self._take_up(finishing))
+            if recluster:
+                return self._run(batch, on_batch, stop, True)
+            taken = self._take_up(finishing)
+            return self._run(batch, on_batch, stop, taken, finishing=bool(taken))
 
     def _take_up(self, finishing: contextlib.ExitStack) -> bool | None:
         """A recluster under way that no process runs is this run's to finish: it holds the
@@ -1419,7 +1423,11 @@ class Clusterer:
         running = store_meta.hold(self.engine, store_meta.RECLUSTER_RUNNING)
         return True if finishing.enter_context(running) else None
 
-    def _run(self, batch, on_batch, stop, recluster: bool | None) -> ClusterTally:
+    def _run(
+        self, batch, on_batch, stop, recluster: bool | None, *, finishing: bool = False
+    ) -> ClusterTally:
+        """``finishing``: this run took up a recluster another process stopped, so it counts
+        the stories that recluster changed (its own process would have)."""
         tally = ClusterTally()
         if recluster is None:
             tally.left_to_recluster = True
@@ -1440,8 +1448,13 @@ class Clusterer:
                             # a recluster's leftovers (even one that crashed)
                             new_from = store_meta.get_int(conn, RECLUSTER_ROWS_FROM) or None
                             upto = store_meta.get_int(conn, RECLUSTER_ARTICLES_TO) or None
+                            if finishing:
+                                since = store_stories.reclustered_since(conn)
+                                before = store_stories.memberships(conn, since, upto)
                             store_stories.sweep(conn, new_from, upto)
                             tally.swept = True
+                            if finishing:
+                                tally.changed = store_stories.changed_stories(conn, before, since)
                             if new_from:
                                 tally.settle(store_stories.live_from(conn, new_from))
                             for key in (RECLUSTER_ROWS_FROM, RECLUSTER_ARTICLES_TO):

@@ -428,12 +428,17 @@ def _digest(ids: list[int]) -> str:
     return hashlib.sha1(",".join(map(str, sorted(ids))).encode("ascii")).hexdigest()
 
 
-def memberships(conn: Connection, since: datetime | None = None) -> dict[int, str]:
+def memberships(
+    conn: Connection, since: datetime | None = None, upto: int | None = None
+) -> dict[int, str]:
     """Each story's article set (as a digest): of every story with articles, or of those with
     articles from ``since`` on (the stories a reset touches); an article a recluster has taken
-    and not yet settled counts in the story it had before."""
+    and not yet settled counts in the story it had before. ``upto``: only articles with ids up
+    to it count (those stored before a recluster began: the later ones are news)."""
     story = func.coalesce(articles.c.prior_story_id, articles.c.story_id)
     query = select(story, articles.c.id).where(story.is_not(None))
+    if upto is not None:
+        query = query.where(articles.c.id <= upto)
     if since is not None:
         touched = select(story).where(ARTICLE_TIME >= since)
         query = query.where(story.in_(touched))
@@ -441,6 +446,14 @@ def memberships(conn: Connection, since: datetime | None = None) -> dict[int, st
     for story_id, article_id in conn.execute(query):
         members.setdefault(story_id, []).append(article_id)
     return {story_id: _digest(ids) for story_id, ids in members.items()}
+
+
+def reclustered_since(conn: Connection) -> datetime | None:
+    """The time of the earliest article a recluster under way took to place again (None when
+    none is): the ``since`` of :func:`memberships` that holds every story it touched, for a
+    process that finishes a recluster without knowing the ``since`` it was started with."""
+    query = select(func.min(ARTICLE_TIME)).where(articles.c.prior_story_id.is_not(None))
+    return conn.execute(query).scalar()
 
 
 def changed_stories(conn: Connection, before: dict[int, str], since=None) -> int:
