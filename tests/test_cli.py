@@ -16,6 +16,7 @@ from lxml import etree
 from werkzeug import Response
 
 from newsloom.cli import default_sources_path, main
+from newsloom.config import load_settings
 
 DATA = Path(__file__).parent / "data"
 
@@ -138,6 +139,59 @@ def test_bad_config_is_a_clear_error(tmp_path):
     out = CliRunner().invoke(main, ["--config", str(cfg), "sources", "list"])
     assert out.exit_code != 0
     assert "bad value for timeout" in out.output
+
+
+@pytest.mark.parametrize(
+    "source, value, said",
+    [
+        ("env", "0", "must be more than 0 (got 0)"),
+        ("env", "-5", "must be more than 0 (got -5)"),
+        ("env", "nan", "not a finite number: 'nan'"),
+        ("env", "1e400", "not a finite number: '1e400'"),
+        ("toml", "inf", "not a finite number: inf"),
+        ("toml", "true", "not a number: True"),
+    ],
+)
+def test_a_setting_out_of_its_range_is_refused_before_anything_runs(tmp_path, source, value, said):
+    """A window of 0 hours, nan or inf crashed `recluster` half way (ZeroDivisionError,
+    "cannot convert float NaN to integer"), leaving it stopped with no stories; a negative one
+    was taken and made every article a story of its own. Each is now a one-line error naming
+    the setting and where its value came from, before the store is opened."""
+    env = {"NEWSLOOM_DATA_DIR": str(tmp_path / "data")}
+    args = ["recluster"]
+    if source == "env":
+        env["NEWSLOOM_CLUSTER_WINDOW_HOURS"] = value
+        where = "(NEWSLOOM_CLUSTER_WINDOW_HOURS)"
+    else:
+        cfg = tmp_path / "c.toml"
+        cfg.write_text(f"cluster_window_hours = {value}\n")
+        args = ["--config", str(cfg), *args]
+        where = f"in {cfg}"
+    out = CliRunner().invoke(main, args, env=env)
+    assert out.exit_code == 1 and out.output == (
+        f"error: config: bad value for cluster_window_hours {where}: {said}\n"
+    ), out.output
+    assert not (tmp_path / "data").exists()  # nothing was opened, nothing reset
+
+
+def test_whole_numbers_levels_and_formats_take_only_what_they_mean(tmp_path):
+    """`min_outlets = 2.9` was taken as 2 and `min_outlets = true` as 1, and `--log-level
+    LOUD` was accepted; a level is read in any case."""
+    cfg = tmp_path / "c.toml"
+    for line, said in (
+        ("min_outlets = 2.9", "bad value for min_outlets in {cfg}: not a whole number: 2.9"),
+        ("min_outlets = 0", "bad value for min_outlets in {cfg}: must be at least 1 (got 0)"),
+        ("log_format = 'xml'", "bad value for log_format in {cfg}: 'xml' is none of text, json"),
+    ):
+        cfg.write_text(line + "\n")
+        out = CliRunner().invoke(main, ["--config", str(cfg), "sources", "list"])
+        assert out.output == f"error: config: {said.format(cfg=cfg)}\n", out.output
+    out = CliRunner().invoke(main, ["--log-level", "LOUD", "sources", "list"])
+    assert out.output == (
+        "error: config: bad value for log_level (--log-level): 'LOUD' is none of DEBUG, INFO, "
+        "WARNING, ERROR\n"
+    ), out.output
+    assert load_settings(env={}, log_level="debug").log_level == "DEBUG"
 
 
 def test_extract_files_and_gz(settings, tmp_path):

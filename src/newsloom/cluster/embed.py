@@ -14,6 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
+from ..errors import ConfigError
+
 #: Words of body text embedded after the title (the lead: first paragraphs).
 LEAD_WORDS = 80
 
@@ -88,17 +90,18 @@ class SentenceTransformerEmbedder:
             import torch
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - optional extra
-            raise ImportError(
-                "the sentence-transformers embedder needs `pip install newsloom[st]`"
+            raise ConfigError(
+                f"config: embedder st:{model} needs the sentence-transformers extra "
+                "(`pip install newsloom[st]`, which pulls torch)"
             ) from exc
         if threads:
             torch.set_num_threads(threads)
         try:
             self._model = SentenceTransformer(model, local_files_only=True)
         except OSError as exc:  # pragma: no cover - optional extra
-            raise ValueError(
-                f"embedder st:{model}: no such model on disk (newsloom never downloads one; "
-                "give a model directory, e.g. from a package that ships it)"
+            raise ConfigError(
+                f"config: embedder st:{model}: no such model on disk (newsloom never downloads "
+                "one; give a model directory, e.g. from a package that ships it)"
             ) from exc
         self.name = f"st:{model}"
         get_dim = getattr(self._model, "get_embedding_dimension", None) or (
@@ -119,4 +122,4 @@ def make_embedder(name: str, threads: int = 2) -> Embedder:
         return USEEmbedder(threads=threads)
     if name.startswith("st:"):
         return SentenceTransformerEmbedder(name[3:], threads=threads)
-    raise ValueError(f"unknown embedder {name!r}: use 'use' or 'st:MODEL_NAME'")
+    raise ConfigError(f"config: unknown embedder {name!r}: use 'use' or 'st:MODEL_DIRECTORY'")
