@@ -661,3 +661,29 @@ def test_window_document_frequencies():
     assert df.n == 1 and "tenby" not in df.df
     vec = weighted({"flood": 1.0, "rate": 2.0}, df)
     assert abs(sum(w * w for w in vec.values()) - 1.0) < 1e-9
+
+
+def test_the_reason_names_the_embedding_floor_as_it_applied():
+    """Two reports of the flood in the same words whose vectors are set 0.35 apart (under
+    ``min_average``, 0.4): the words alone would join them, the floor keeps the second out,
+    and its reason names the floor, 0.40. Commentary meets every bar 0.1 lower, the floor
+    included (0.30): the same comment joins, and its reason names no floor (it said `(floor
+    0.40)` before, a floor that decided nothing)."""
+    title, text = ARTICLES["flood"]
+    first = np.zeros(512, dtype=np.float32)
+    first[0] = 1.0
+    apart = np.zeros(512, dtype=np.float32)
+    apart[0], apart[1] = 0.35, float(np.sqrt(1 - 0.35**2))
+
+    def report(id: int, vector, kind=None) -> Item:
+        return Item(id=id, time=T0 + timedelta(hours=id), title=title, text=text, vector=vector,
+                    source=f"outlet-{id}", language="en", duplicate_of=None, kind=kind)  # fmt: skip
+
+    _, (_, kept_out) = run([report(1, first), report(2, apart)])
+    assert kept_out.new_story and "vec=0.35 (floor 0.40)" in kept_out.reason, kept_out.reason
+    _, (_, comment) = run([report(1, first), report(2, apart, kind="opinion")])
+    assert not comment.new_story and comment.story == 1, comment.reason
+    assert "vec=0.35 lex=" in comment.reason and "floor" not in comment.reason, comment.reason
+    lower = replace(ClusterParams(), min_average=0.5)  # now under the floor it meets (0.40)
+    _, (_, comment) = run([report(1, first), report(2, apart, kind="opinion")], lower)
+    assert comment.new_story and "vec=0.35 (floor 0.40)" in comment.reason, comment.reason

@@ -398,6 +398,27 @@ def test_recluster_keeps_the_id_of_a_story_a_later_report_started(db_settings, t
     engine.dispose()
 
 
+def test_reasons_after_a_recluster_name_stories_that_exist(db_settings, tmp_path):
+    """The recluster starts the strike in a row of its own (its earliest report, d1, comes
+    first), and the bank's rate decision (c1, an hour later) starts a story whose reason names
+    that row as the best it had. The sweep gives the strike its own row back and deletes the
+    recluster's: the reason then names the strike by the id it has (it named the deleted row,
+    a link to nothing: /t/<id> answered 404). The summary counts the stories, and how many
+    of them are new, rather than "joined existing stories" for every rebuilt one."""
+    before = _strike_started_by_a_later_report(db_settings, tmp_path)
+    bank = next(a for a in ARTICLES if a["id"] == "c1")
+    cli(db_settings, "import", str(write(tmp_path / "bank.jsonl", [bank])))
+    cli(db_settings, "cluster")
+    out = cli(db_settings, "recluster")
+    assert "reclustered 4 articles: 2 stories, 0 of them new, 0 stories merged" in out, out
+    stories = exported(db_settings)
+    ids = {s["id"] for s in stories} | {m for s in stories for m in s["merged_ids"]}
+    reasons = {a["id"]: a["reason"] for s in stories for a in s["articles"]}
+    assert reasons["c1"].startswith(f"new: best story {before['id']}: "), reasons["c1"]
+    named = {sid for r in reasons.values() for sid in re.findall(r"\bstory (\w+)", r)}
+    assert named and named <= ids, (named, ids)
+
+
 def test_a_recluster_stopped_half_way_is_taken_up_where_it_was(db_settings, tmp_path):
     """A recluster killed before it finished, then run again, gives what one whole run
     gives: the story keeps its id, page and revisions, no id appears or goes, and the
@@ -427,6 +448,8 @@ def test_a_recluster_stopped_half_way_is_taken_up_where_it_was(db_settings, tmp_
         tally = recluster(engine, db_settings)
         assert json.loads(cli(db_settings, "status", "--json"))["recluster"] is False
         assert tally.changed == 0 and "every story has the articles it had" in tally.summary()
+        said = tally.summary()
+        assert "; went on with a recluster that had stopped before it was done" in said, said
         with engine.connect() as conn:
             rows = conn.execute(text("SELECT short_id, merged_into FROM stories")).all()
         assert [tuple(r) for r in rows] == [(before["id"], None)]
@@ -590,12 +613,14 @@ def test_other_processes_leave_a_running_recluster_its_articles(db_settings, tmp
         assert status["recluster"] is True and status["recluster_running"] is True
         assert "a recluster is running: pages are written once it is done" in said
         assert "a recluster is running in another process: let it finish" in refused
-        assert tally.summary().startswith("clustered 3 articles: "), tally.summary()
+        assert tally.summary().startswith("reclustered 3 articles: 1 story, 0 of them new"), (
+            tally.summary()
+        )
         assert tally.changed == 0
 
         tally = recluster(engine, db_settings, batch=1, on_batch=an_older_process_clusters)
         assert tally.summary().startswith(
-            "clustered 1 article (of the 3 to place again; other processes sharing the "
+            "reclustered 1 article (of the 3 to place again; other processes sharing the "
             "database placed the other 2)"
         ), tally.summary()
         assert json.loads(cli(db_settings, "status", "--json"))["recluster"] is False

@@ -589,3 +589,147 @@ def test_a_language_the_line_does_not_declare_is_guessed_and_stored(db_settings,
         a["url"]: a["language"] for s in map(json.loads, out.splitlines()) for a in s["articles"]
     }
     assert in_stories == language
+
+
+def test_lines_with_dates_no_day_has_or_bad_characters_are_imported_with_a_warning(
+    db_settings, tmp_path
+):
+    """Each of these aborted the whole import with a traceback, losing the good lines (an
+    offset of 25 hours, a date that overflows once in UTC, a lone UTF-16 surrogate), or was
+    stored as a day made up from today ("17", "June", "3 PM", a bare year). Now each line is
+    imported: no date where none is whole, the character replaced, the summary naming the
+    line. A number is Unix time (seconds or milliseconds), as JSON exports write it; a title
+    that is a list is no title; a language that is no tag is guessed instead; a title too
+    long for one is cut between words."""
+    rows = [
+        {"url": "https://a.example/good", "title": "Good", "text": WIRE, "published": "2021-06-01"},
+        {"url": "https://a.example/tz", "title": "Fire", "text": "A fire.",
+         "published": "2021-06-01T10:00:00+25:00"},
+        {"url": "https://a.example/far", "title": "Far", "text": "A dam.",
+         "published": "9999-12-31T23:00:00-05:00"},
+        '{"url": "https://a.example/sur", "title": "Bad \\ud800 char", "text": "A storm."}',
+        {"url": "https://a.example/17", "title": "Day", "text": "Fog.", "published": "17"},
+        {"url": "https://a.example/june", "title": "Month", "text": "Hail.", "date": "June"},
+        {"url": "https://a.example/pm", "title": "Hour", "text": "Rain.", "published": "3 PM"},
+        {"url": "https://a.example/year", "title": "Year", "text": "Snow.", "published": "2021"},
+        {"url": "https://a.example/unix", "title": "S", "text": "Wind.", "published": 1622548800},
+        {"url": "https://a.example/ms", "title": "M", "text": "Heat.", "published": 1622548800000},
+        {"url": "https://a.example/list", "title": ["a", "list"], "text": "A ferry sank."},
+        {"url": "https://a.example/lang", "title": "Lang", "text": WIRE.replace("flood", "storm"),
+         "language": "English (United States of America)"},
+        {"url": "https://a.example/long", "title": "word " * 300, "text": "A bridge."},
+    ]  # fmt: skip
+    src = tmp_path / "in.jsonl"
+    write_jsonl(src, rows)
+    result = run_cli(db_settings, "import", str(src))
+    assert result.exit_code == 0, result.output
+    said = result.output
+    assert said.startswith("in.jsonl: read 13, new 13, syndicated copies 0, already stored 0, "
+                           "rejected 0; warnings: "), said  # fmt: skip
+    assert (
+        "unreadable published date ignored: 6 (in.jsonl:2, in.jsonl:3, in.jsonl:5 and 3 more)"
+        in said
+    )
+    assert "invalid character (a lone UTF-16 surrogate) replaced: 1 (in.jsonl:4)" in said
+    assert "title is not text: ignored: 1 (in.jsonl:11)" in said
+    assert "language longer than 16 characters: ignored: 1 (in.jsonl:12)" in said
+    assert "title cut to its first 1,000 characters: 1 (in.jsonl:13)" in said
+    out = run_cli(db_settings, "export", "articles")
+    got = {a["url"].rsplit("/", 1)[1]: a for a in map(json.loads, out.output.splitlines())}
+    assert got["good"]["published"].startswith("2021-06-01T00:00:00")
+    for undated in ("tz", "far", "17", "june", "pm", "year"):
+        assert got[undated]["published"] is None, undated
+    assert got["unix"]["published"].startswith("2021-06-01T12:00:00")
+    assert got["ms"]["published"] == got["unix"]["published"]
+    assert got["sur"]["title"] == "Bad \ufffd char"
+    assert got["list"]["title"] == ""
+    assert got["lang"]["language"] == "en"  # guessed from its words
+    assert len(got["long"]["title"]) <= 1000 and got["long"]["title"].endswith("word")
+
+
+def test_a_gz_that_is_no_gzip_or_is_cut_short_is_a_rejected_line_and_the_next_file_is_read(
+    db_settings, tmp_path
+):
+    """Both stopped the command with a traceback (`BadGzipFile`) or click's bare `Aborted!`
+    (the gzip stream's EOFError), and the files after it on the command line were not read."""
+    import gzip
+
+    rng = random.Random(3)  # (text that compresses little: the cut falls after many lines)
+    rows = [
+        {"url": f"https://a.example/{i}", "title": f"Item {i}", "text": story_text(rng, 200)}
+        for i in range(400)
+    ]
+    whole = tmp_path / "whole.jsonl.gz"
+    with gzip.open(whole, "wt", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r) + "\n" for r in rows)
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(whole.read_bytes()[: len(whole.read_bytes()) // 2])
+    fake = tmp_path / "fake.jsonl.gz"
+    fake.write_text("not gzip at all\n")
+    last = tmp_path / "last.jsonl"
+    write_jsonl(last, [{"url": "https://b.example/1", "title": "Last", "text": "A quay."}])
+    result = run_cli(db_settings, "import", str(fake), str(cut), str(last))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == (
+        "fake.jsonl.gz: read 1, new 0, syndicated copies 0, already stored 0, rejected 1 (not a "
+        "gzip file (named .gz): nothing read from here on: 1 (fake.jsonl.gz:1))"
+    )
+    assert lines[1].startswith("cut.jsonl.gz: read ") and (
+        "the compressed file ends here (cut short?): the lines after are lost: 1" in lines[1]
+    ), lines[1]
+    assert lines[2].startswith("last.jsonl: read 1, new 1"), lines[2]
+    out = run_cli(db_settings, "export", "articles").output.splitlines()
+    read = int(lines[1].split("read ")[1].split(",")[0])
+    assert 0 < read - 1 < 400 and len(out) == read - 1 + 1  # the cut file's whole lines, and last
+
+
+def test_a_line_the_database_refuses_is_rejected_and_the_others_are_stored(db_settings, tmp_path):
+    """A row the database itself refuses (here a trigger, as a constraint added by an operator
+    would) rolled back the whole batch and ended the import with a traceback: every line of
+    the batch was lost. Now the batch is stored line by line and only that line is rejected,
+    with the database's reason; near-duplicates are still found after the retry."""
+    from newsloom.store.db import open_store
+
+    engine = open_store(db_settings)
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.execute(text(
+                "CREATE TRIGGER refuse BEFORE INSERT ON articles WHEN NEW.url LIKE '%refused%' "
+                "BEGIN SELECT RAISE(ABORT, 'refused by the operator'); END"
+            ))  # fmt: skip
+        else:
+            conn.execute(text(
+                "CREATE OR REPLACE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
+                "IF NEW.url LIKE '%refused%' THEN RAISE EXCEPTION 'refused by the operator'; "
+                "END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
+            ))  # fmt: skip
+            conn.execute(text(
+                "CREATE TRIGGER refuse BEFORE INSERT ON articles FOR EACH ROW "
+                "EXECUTE FUNCTION refuse()"
+            ))  # fmt: skip
+    rng = random.Random(7)
+    rows = [{"url": f"https://a.example/{i}", "title": f"Item {i}", "text": story_text(rng)}
+            for i in range(5)]  # fmt: skip
+    rows.insert(2, {"url": "https://a.example/refused", "title": "No", "text": story_text(rng)})
+    rows.append({"url": "https://copy.example/1", "title": "Copy", "text": rows[0]["text"]})
+    src = tmp_path / "in.jsonl"
+    write_jsonl(src, rows)
+    try:
+        result = run_cli(db_settings, "import", str(src))
+        assert result.exit_code == 0, result.output
+        said = result.output
+        assert (
+            "read 7, new 5, syndicated copies 1, already stored 0, rejected 1 (could not be "
+            "stored ("
+            in said
+            and "refused by the operator" in said
+            and "(in.jsonl:3)" in said
+        )
+        out = run_cli(db_settings, "export", "articles").output.splitlines()
+        assert len(out) == 6 and not any("refused" in line for line in out)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DROP TRIGGER refuse" + ("" if engine.dialect.name == "sqlite"
+                                                        else " ON articles")))  # fmt: skip
+        engine.dispose()

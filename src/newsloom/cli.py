@@ -21,7 +21,7 @@ import click
 
 from . import __version__
 from .config import load_settings
-from .errors import NewsloomError
+from .errors import InputError, NewsloomError
 from .words import plural
 
 log = logging.getLogger("newsloom")
@@ -204,7 +204,10 @@ def sources_export(obj, output):
     with obj.engine.connect() as conn:
         data = write_opml(list_sources(conn))
     if output:
-        output.write_bytes(data)
+        try:
+            output.write_bytes(data)
+        except OSError as exc:
+            raise InputError(f"sources: cannot write {output}: {exc.strerror or exc}") from exc
     else:
         sys.stdout.buffer.write(data)
 
@@ -230,7 +233,7 @@ def sources_export(obj, output):
 @click.pass_obj
 def sources_add(obj, feed_url, name, country, language, lean, category, check):
     """Add one feed (RSS, Atom, JSON Feed or news sitemap) by its URL."""
-    from .errors import FeedError, FetchError, InputError
+    from .errors import FeedError, FetchError
     from .model import Source
     from .pipeline import add_source, name_from_feed, read_feed
 
@@ -817,12 +820,26 @@ def recluster(obj, since):
     time."""
     from .pipeline import recluster as rebuild
 
-    tally = _cluster_progress(
-        None,
-        lambda on_batch, on_total: rebuild(
-            obj.engine, obj.settings, since, on_reset=on_total, on_batch=on_batch
-        ),
-    )
+    def stopped(signum, frame):  # SIGTERM as Ctrl-C: the batch under way is rolled back
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stopped)
+    try:
+        tally = _cluster_progress(
+            None,
+            lambda on_batch, on_total: rebuild(
+                obj.engine, obj.settings, since, on_reset=on_total, on_batch=on_batch
+            ),
+        )
+    except KeyboardInterrupt:
+        click.echo(
+            "recluster stopped before its end: what it placed is kept; `newsloom recluster` "
+            "or `newsloom cluster` (and `newsloom run`, a worker) goes on from there",
+            err=True,
+        )
+        sys.exit(130)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     click.echo(tally.summary())
 
 
@@ -956,8 +973,13 @@ def status(obj, as_json):
             else ""
         )
         grid.add_row("workers", f"{stats.workers} alive; jobs: {jobs or 'none waiting'}{stalled}")
-    width = 200 if not sys.stdout.isatty() else None
-    Console(width=width, highlight=False, markup=False).print(grid)
+    if not sys.stdout.isatty():  # a file or a pipe: one plain line a row, nothing padded
+        cells = [[str(cell) for cell in column.cells] for column in grid.columns]
+        wide = max(map(len, cells[0]))
+        for label, line in zip(*cells, strict=True):
+            click.echo(f"{label:<{wide}}  {line}")
+        return
+    Console(highlight=False, markup=False).print(grid)
 
 
 # --- export --------------------------------------------------------------------------------
@@ -971,7 +993,10 @@ def export():
 def _open_output(output: Path | None):
     if output is None:
         return None
-    return (gzip.open if output.suffix == ".gz" else open)(output, "wt", encoding="utf-8")
+    try:
+        return (gzip.open if output.suffix == ".gz" else open)(output, "wt", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"export: cannot write {output}: {exc.strerror or exc}") from exc
 
 
 def _write_lines(output: Path | None, rows) -> None:

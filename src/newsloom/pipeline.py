@@ -14,11 +14,12 @@ import logging
 import random
 import re
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -69,6 +70,8 @@ DUPLICATE_WINDOW = 50_000
 #: Characters of an article's text kept (a long feature runs to about 100,000; the writer reads
 #: the first 40,000): a 16 MB "article" in an import file cost 2.4 GB to fingerprint.
 MAX_TEXT_CHARS = 200_000
+#: Characters of a title kept (at a word's end where one is near): a headline runs to about 150.
+MAX_TITLE_CHARS = 1_000
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", None)
 #: Child sitemaps read from a sitemap index per poll (news sitemaps first, in listed order).
@@ -173,10 +176,15 @@ class Ingestor:
     def __init__(self, engine: Engine, settings: Settings):
         self.engine = engine
         self.settings = settings
-        self.dups = DuplicateIndex(threshold=settings.duplicate_threshold)
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the near-duplicate index from the database again (after a transaction that
+        indexed articles was rolled back: their ids are not stored)."""
+        self.dups = DuplicateIndex(threshold=self.settings.duplicate_threshold)
         self.last_id = 0  # the newest article whose signature the index has seen
         self._order: deque[int] = deque()  # indexed ids, oldest first (bounded memory)
-        with engine.connect() as conn:
+        with self.engine.connect() as conn:
             for art_id, sig in store_articles.recent_signatures(conn, DUPLICATE_WINDOW):
                 self._remember(art_id, sig)
 
@@ -212,7 +220,12 @@ class Ingestor:
         except ValueError:
             return Outcome("rejected", reason="bad url")
         art.text = (art.text or "").strip()
-        art.title = (art.title or "").strip()[:1000]
+        art.title = (art.title or "").strip()
+        warnings = []
+        if len(art.title) > MAX_TITLE_CHARS:
+            cut = art.title.rfind(" ", 0, MAX_TITLE_CHARS)
+            art.title = art.title[: cut if cut > MAX_TITLE_CHARS // 2 else MAX_TITLE_CHARS]
+            warnings.append(f"title cut to its first {MAX_TITLE_CHARS:,} characters")
         if not _WORD.search(art.text) and not _WORD.search(art.title):
             return Outcome("rejected", reason="no text")  # nothing but marks, dashes or emoji
         if store_articles.known_urls(conn, [art.url]):
@@ -223,7 +236,6 @@ class Ingestor:
         head = f"{art.title}\n{art.text[:4000]}"
         art.language = art.language or guess_language(head, min_words=8)
         now = datetime.now(UTC)
-        warnings = []
         if len(art.text) > MAX_TEXT_CHARS:
             cut = art.text.rfind(" ", 0, MAX_TEXT_CHARS)
             art.text = art.text[: cut if cut > MAX_TEXT_CHARS // 2 else MAX_TEXT_CHARS]
@@ -843,6 +855,12 @@ OTHER_ID = "URL already stored under another id (that id is kept)"
 UNDATED = "no published date: placed and counted at the time of import"
 
 
+def _not_stored(exc: Exception) -> str:
+    """The reason for a record the database refused, for the import summary (one line)."""
+    detail = " ".join(str(exc).split())[:160]
+    return f"could not be stored ({type(exc).__name__}: {detail})"
+
+
 def import_file(
     engine: Engine,
     settings: Settings,
@@ -873,30 +891,65 @@ def import_file(
         )
         tally.warn(warning, where)
 
-    def flush() -> None:
+    def store(items: list[tuple[Record, Article, list[str]]]) -> list[Callable[[], None]]:
+        """Store ``items`` in one transaction; what to count and say once it is committed."""
+        said: list[Callable[[], None]] = []
         with transaction(engine) as conn:
-            for rec, art, page_types in batch:
+            for rec, art, page_types in items:
                 outcome = ingestor.add(conn, art, page_types=page_types, declared_kind=rec.kind)
                 if outcome.status == "rejected":
-                    reject(rec.where, outcome.reason or "unknown", url=rec.url)
+                    said.append(
+                        partial(reject, rec.where, outcome.reason or "unknown", url=rec.url)
+                    )
                     continue
-                tally.add(outcome, rec.where)
+                said.append(partial(tally.add, outcome, rec.where))
                 if outcome.status == "known" and art.external_id is not None:
                     stored = store_articles.article_by_url(conn, art.url)
                     if stored is not None and stored.external_id not in (None, art.external_id):
-                        warn(rec.where, OTHER_ID, id=art.external_id, stored_id=stored.external_id)
+                        said.append(
+                            partial(
+                                warn,
+                                rec.where,
+                                OTHER_ID,
+                                id=art.external_id,
+                                stored_id=stored.external_id,
+                            )
+                        )
                 for warning in outcome.warnings:
-                    warn(rec.where, warning, url=art.url)
-                said = {*rec.warnings, *outcome.warnings} & dropped_date  # said without a date
+                    said.append(partial(warn, rec.where, warning, url=art.url))
+                undated = {*rec.warnings, *outcome.warnings} & dropped_date  # said already
                 if outcome.status in ("new", "duplicate") and not (art.published or rec.fetched):
-                    if not said:
-                        warn(rec.where, UNDATED, url=art.url)
+                    if not undated:
+                        said.append(partial(warn, rec.where, UNDATED, url=art.url))
                 if outcome.status in ("new", "duplicate") and art.external_id is not None:
                     other = store_articles.url_with_external_id(
                         conn, art.external_id, outcome.article_id
                     )
                     if other is not None:
-                        warn(rec.where, REPEATED_ID, id=art.external_id, other_url=other)
+                        said.append(
+                            partial(
+                                warn, rec.where, REPEATED_ID, id=art.external_id, other_url=other
+                            )
+                        )
+        return said
+
+    def flush() -> None:
+        try:
+            said = store(batch)
+        except Exception as exc:  # noqa: BLE001 - one record must not take the others with it
+            log.warning("import batch not stored, storing its records one by one error=%r", exc)
+            ingestor.reload()  # the rolled-back articles are not there to be copies of
+            said = []
+            for item in batch:
+                try:
+                    said += store([item])
+                except Exception as exc:  # noqa: BLE001 - said, with the line, and skipped
+                    ingestor.reload()
+                    log.debug("import record not stored", exc_info=True)
+                    rec = item[0]
+                    said.append(partial(reject, rec.where, _not_stored(exc), url=rec.url))
+        for say in said:
+            say()
         batch.clear()
 
     for rec in reader(path):
@@ -1177,6 +1230,9 @@ class ClusterTally:
     merges: int = 0
     changed: int | None = None  # after a recluster: stories whose articles are not what they were
     reset: int | None = None  # a recluster: the articles it took to place again
+    #: after a recluster: the stories its articles are in (those it touched)
+    stories: int | None = None
+    took_up: bool = False  # a recluster that went on with one stopped before its end
     swept: bool = False  # this run finished a recluster (its sweep)
     #: it left the articles to a recluster running in another process (``recluster_running``)
     left_to_recluster: bool = False
@@ -1198,16 +1254,27 @@ class ClusterTally:
                 "clustered no articles: a recluster is running in another process; it places "
                 "them (the articles waiting now included)"
             )
+        if self.reset is not None:
+            out = "re" + out
         if self.reset is not None and self.articles < self.reset:
             out += (
                 f" (of the {self.reset} to place again; other processes sharing the database "
                 f"placed the other {self.reset - self.articles})"
             )
-        out += (
-            f": {plural(self.new_stories, 'new story', 'new stories')}, "
-            f"{self.joined} joined existing stories, "
-            f"{plural(self.merges, 'story', 'stories')} merged"
-        )
+        if self.reset is not None and self.stories is not None:
+            # (a story rebuilt keeps its row: "joined existing stories" would say little)
+            out += (
+                f": {plural(self.stories, 'story', 'stories')}, {self.new_stories} of them new, "
+                f"{plural(self.merges, 'story', 'stories')} merged"
+            )
+        else:
+            out += (
+                f": {plural(self.new_stories, 'new story', 'new stories')}, "
+                f"{self.joined} joined existing stories, "
+                f"{plural(self.merges, 'story', 'stories')} merged"
+            )
+        if self.took_up:
+            out += "; went on with a recluster that had stopped before it was done"
         if self.swept and self.reset is None:
             out += "; finished a recluster that had stopped before it was done"
         if self.left_to_recluster:
@@ -1454,7 +1521,9 @@ class Clusterer:
                             store_stories.sweep(conn, new_from, upto)
                             tally.swept = True
                             if finishing:
-                                tally.changed = store_stories.changed_stories(conn, before, since)
+                                tally.changed, _ = store_stories.changed_stories(
+                                    conn, before, since
+                                )
                             if new_from:
                                 tally.settle(store_stories.live_from(conn, new_from))
                             for key in (RECLUSTER_ROWS_FROM, RECLUSTER_ARTICLES_TO):
@@ -1546,6 +1615,9 @@ def recluster(
     Raises:
         InputError: a recluster is running in another process.
     """
+    # made before anything is reset: an embedder that cannot be made (a model directory not
+    # there) is an error that leaves every story as it was
+    clusterer = Clusterer(engine, settings, **kw)
     with store_meta.hold(engine, store_meta.RECLUSTER_RUNNING) as mine:
         if not mine:
             raise InputError(
@@ -1569,13 +1641,12 @@ def recluster(
             store_meta.bump(conn, CLUSTER_VERSION)
         if on_reset:
             on_reset(count)
-        tally = Clusterer(engine, settings, **kw).run(
-            batch=batch, on_batch=on_batch, recluster=True
-        )
+        tally = clusterer.run(batch=batch, on_batch=on_batch, recluster=True)
     tally.reset = count
+    tally.took_up = bool(stopped)
     with transaction(engine) as conn:
         store_meta.exclusive(conn, "cluster")
-        tally.changed = store_stories.changed_stories(conn, before, since)
+        tally.changed, tally.stories = store_stories.changed_stories(conn, before, since)
     return tally
 
 

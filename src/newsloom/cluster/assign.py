@@ -681,8 +681,10 @@ class StoryAssigner:
                 bg_story = bg_doc
             background = p.w_background * (bg_doc + bg_story)
             margin = cand.score - background - p.join_threshold
-            # the reason names the floor where it decided (the score alone would have joined)
-            floor = p.min_average if cand.vec < p.min_average and margin + cand.relief >= 0 else 0.0
+            # the reason names the floor where it decided (the score alone would have joined),
+            # as it applied (commentary meets it lower, as every bar)
+            applied = p.min_average - cand.relief
+            floor = applied if cand.vec < applied and margin + cand.relief >= 0 else 0.0
             if cand.vec < p.min_average:
                 margin = min(margin, cand.vec - p.min_average)
             overlap = cand.lex + p.w_title * cand.title

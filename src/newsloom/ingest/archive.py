@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -57,24 +58,66 @@ AMBIGUOUS_DATE = "ambiguous published date (03/05/2021) read month first"
 _DAY_MONTH = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}\b")
 #: The warning for a ``kind`` that is none of ``KINDS``: the classifier decides instead.
 UNKNOWN_KIND = f"unknown kind ignored (accepted: {', '.join(KINDS)})"
+#: The longest language tag kept ("en", "pt-BR", "zh-Hant-TW"); a longer value is no tag.
+MAX_LANGUAGE_CHARS = 16
 #: The reason for a line whose bytes are not UTF-8 (e.g. a Latin-1 file): it is skipped.
 NOT_UTF8 = "not UTF-8"
 
 
+#: Two defaults a date is read with: a value that gives two different days names no whole
+#: date (``17``, ``June``, ``2021``, ``3 PM``), and is unreadable rather than a made-up day.
+_DEFAULTS = (datetime(2000, 1, 1), datetime(2001, 2, 2))
+#: A number as a date is Unix time: seconds from 1973 to 5138, else milliseconds (JSON
+#: exports often write either); any other number is no date.
+_UNIX_SECONDS = (1e8, 1e11)
+_YEAR_OR_MONTH = re.compile(r"[+-]?\d{4}(-\d{2})?")
+_UNIX_MILLISECONDS = (1e11, 1e14)
+
+
 def parse_date(value) -> datetime | None:
-    """ISO 8601 (or anything dateutil reads) to an aware UTC datetime; None if unreadable."""
-    if not value:
+    """ISO 8601 (or any whole date dateutil reads: day, month and year), or a number of Unix
+    seconds or milliseconds, to an aware UTC datetime; None if unreadable, incomplete, out of
+    range or with an offset no time zone has."""
+    if value is None or value == "" or isinstance(value, bool):
         return None
     try:
-        dt = dateparser.isoparse(str(value))
-    except (ValueError, OverflowError):
-        try:
-            dt = dateparser.parse(str(value))
-        except (ValueError, OverflowError):
+        if isinstance(value, int | float):
+            seconds = float(value)
+            if _UNIX_MILLISECONDS[0] <= abs(seconds) < _UNIX_MILLISECONDS[1]:
+                seconds /= 1000
+            if not _UNIX_SECONDS[0] <= seconds < _UNIX_SECONDS[1]:
+                return None
+            return datetime.fromtimestamp(seconds, UTC)
+        text = str(value).strip()
+        if _YEAR_OR_MONTH.fullmatch(text):  # ISO 8601 allows them; no day is named
             return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
+        try:
+            dt = dateparser.isoparse(text)
+        except (ValueError, OverflowError):
+            one, two = (dateparser.parse(text, default=d) for d in _DEFAULTS)
+            if one.date() != two.date():
+                return None
+            dt = one
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=UTC)
+        return dt.astimezone(UTC)
+    except (ValueError, OverflowError, TypeError):  # (dateutil's ParserError is a ValueError)
+        return None
+
+
+def _lines(fh) -> Iterator[tuple[int, bytes | str]]:
+    """(line number, bytes) for each line of ``fh``; where reading fails (a ``.gz`` that is no
+    gzip file, or is cut short), a last (line number, reason) with the reason as text."""
+    lineno = 0
+    try:
+        for lineno, raw in enumerate(fh, 1):  # noqa: B007 - read after the loop
+            yield lineno, raw
+    except gzip.BadGzipFile:
+        yield lineno + 1, "not a gzip file (named .gz): nothing read from here on"
+    except EOFError:
+        yield lineno + 1, "the compressed file ends here (cut short?): the lines after are lost"
+    except (OSError, zlib.error) as exc:
+        yield lineno + 1, f"cannot be read from here on ({exc})"
 
 
 def _open(path: Path):
@@ -98,8 +141,11 @@ def read_jsonl(path: Path, keep: tuple[str, ...] = ()) -> Iterator[Record | BadR
     except OSError as exc:
         raise InputError(f"import: cannot open {path}: {exc.strerror or exc}") from exc
     with fh:
-        for lineno, raw in enumerate(fh, 1):
+        for lineno, raw in _lines(fh):
             where = f"{path.name}:{lineno}"
+            if isinstance(raw, str):  # the file cannot be read on from here
+                yield BadRecord(where, raw)
+                return
             if not raw.strip():
                 continue
             try:
@@ -115,6 +161,12 @@ def read_jsonl(path: Path, keep: tuple[str, ...] = ()) -> Iterator[Record | BadR
             if not isinstance(obj, dict):
                 yield BadRecord(where, "not a JSON object")
                 continue
+            repaired = []
+            if "\\u" in line:  # (only JSON's escapes can make a lone surrogate)
+                fixed = _repair(obj)
+                if fixed != obj:
+                    obj = fixed
+                    repaired.append(LONE_SURROGATE)
             url = obj.get("url")
             if not url or not isinstance(url, str):
                 yield BadRecord(where, "missing url")
@@ -129,7 +181,21 @@ def read_jsonl(path: Path, keep: tuple[str, ...] = ()) -> Iterator[Record | BadR
             ext = obj.get("id")
             raw_date = obj.get("published") or obj.get("date")
             published = parse_date(raw_date)
-            warnings = [UNREADABLE_DATE] if raw_date and published is None else []
+            warnings = repaired + ([UNREADABLE_DATE] if raw_date and published is None else [])
+            fields = {}
+            for name in ("title", "source", "source_url", "author", "language"):
+                value = obj.get(name)
+                if value is None or isinstance(value, str):
+                    fields[name] = _str(value)
+                else:  # a list, a number, an object: not text; never its Python spelling
+                    fields[name] = None
+                    warnings.append(f"{name} is not text: ignored")
+            if fields["language"] and len(fields["language"]) > MAX_LANGUAGE_CHARS:
+                warnings.append(f"language longer than {MAX_LANGUAGE_CHARS} characters: ignored")
+                fields["language"] = None  # (guessed from the text instead)
+            if ext is not None and not isinstance(ext, str | int):
+                warnings.append("id is neither text nor a whole number: ignored")
+                ext = None
             if published is not None and (m := _DAY_MONTH.match(str(raw_date))):
                 if m[1] != m[2] and int(m[1]) <= 12 and int(m[2]) <= 12:
                     warnings.append(AMBIGUOUS_DATE)
@@ -141,22 +207,39 @@ def read_jsonl(path: Path, keep: tuple[str, ...] = ()) -> Iterator[Record | BadR
                     kind = None
             yield Record(
                 url=url.strip(),
-                title=_str(obj.get("title")),
+                title=fields["title"],
                 text=text if isinstance(text, str) else None,
                 html=html
                 if isinstance(html, str) and not (isinstance(text, str) and text.strip())
                 else None,
                 published=published,
-                source=_str(obj.get("source")),
-                source_url=_str(obj.get("source_url")),
-                author=_str(obj.get("author")),
-                language=_str(obj.get("language")),
+                source=fields["source"],
+                source_url=fields["source_url"],
+                author=fields["author"],
+                language=fields["language"],
                 kind=kind,
                 external_id=None if ext is None else str(ext),  # kept as a string: 17 is "17"
                 extra={k: obj[k] for k in keep if obj.get(k) is not None} if keep else None,
                 where=where,
                 warnings=warnings,
             )
+
+
+#: The warning for a line whose text holds a lone UTF-16 surrogate (``"\\ud800"``, valid JSON,
+#: no character): each is replaced by U+FFFD and the article imported.
+LONE_SURROGATE = "invalid character (a lone UTF-16 surrogate) replaced"
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _repair(value):
+    """``value`` (parsed JSON) with every lone surrogate in its strings replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_repair(v) for v in value]
+    if isinstance(value, dict):
+        return {_repair(k): _repair(v) for k, v in value.items()}
+    return value
 
 
 def _str(value) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -329,7 +330,13 @@ def sweep(conn: Connection, new_from: int | None = None, upto: int | None = None
     them, to another story with a page redirects to that story, as a merged story does (a link
     to it keeps working). The others are deleted, their pages with them, and so are merged-away
     ids that pointed only at them. A story that has the articles it had (of those up to id
-    ``upto``, the newest when the recluster began) gets its ``updated`` time back."""
+    ``upto``, the newest when the recluster began) gets its ``updated`` time back. Reasons
+    that name a row the sweep deletes name the story it went into instead."""
+    made_ids: dict[int, str] = {}
+    if new_from is not None:  # (public ids of the rows the recluster made, for the reasons)
+        query = select(stories.c.id, stories.c.short_id).where(stories.c.id >= new_from)
+        made_ids = dict(conn.execute(query).all())
+    renamed: dict[int, int] = {}  # row the sweep deletes -> the story it went into
     used = select(articles.c.story_id).where(articles.c.story_id.is_not(None))
     empty = (
         conn.execute(
@@ -364,14 +371,16 @@ def sweep(conn: Connection, new_from: int | None = None, upto: int | None = None
                 merge(conn, heir, story_id)
                 if made:
                     conn.execute(delete(stories).where(stories.c.id == heir))
+                    renamed[heir] = story_id
                 refresh_counts(conn, {story_id})
                 taken[heir] = story_id
             else:
                 merge(conn, story_id, taken.get(heir, heir))
     if new_from is not None:  # rows the recluster made and merged away: nobody saw their ids
-        conn.execute(
-            delete(stories).where(stories.c.id >= new_from, stories.c.merged_into.is_not(None))
-        )
+        gone = stories.c.id >= new_from, stories.c.merged_into.is_not(None)
+        renamed.update(conn.execute(select(stories.c.id, stories.c.merged_into).where(*gone)).all())
+        conn.execute(delete(stories).where(*gone))
+        _rename_in_reasons(conn, made_ids, renamed, upto)
     _give_back_updated(conn, upto)
     conn.execute(
         update(articles).where(articles.c.prior_story_id.is_not(None)).values(prior_story_id=None)
@@ -384,6 +393,35 @@ def sweep(conn: Connection, new_from: int | None = None, upto: int | None = None
         if not gone:
             return total
         total += gone
+
+
+_STORY_NAMED = re.compile(r"\bstory ([0-9a-z]+)\b")
+
+
+def _rename_in_reasons(
+    conn: Connection, made_ids: dict[int, str], renamed: dict[int, int], upto: int | None
+) -> None:
+    """In the reasons of the articles the recluster placed (those it took, and those stored
+    since it began), a row it made and the sweep deleted is named by the story it went into
+    (a reason names stories by public id; the deleted id would lead nowhere)."""
+    if not renamed:
+        return
+    into = short_ids(conn, set(renamed.values()))
+    public = {
+        made_ids[row]: into[to] for row, to in renamed.items() if row in made_ids and to in into
+    }
+    placed = articles.c.prior_story_id.is_not(None)
+    if upto is not None:
+        placed = placed | (articles.c.id > upto)
+    query = select(articles.c.id, articles.c.story_reason).where(
+        placed, articles.c.story_reason.like("%story %")
+    )
+    for article_id, reason in conn.execute(query).all():
+        new = _STORY_NAMED.sub(lambda m: f"story {public.get(m[1], m[1])}", reason)
+        if new != reason:
+            conn.execute(
+                update(articles).where(articles.c.id == article_id).values(story_reason=new)
+            )
 
 
 def _give_back_updated(conn: Connection, upto: int | None) -> None:
@@ -456,14 +494,14 @@ def reclustered_since(conn: Connection) -> datetime | None:
     return conn.execute(query).scalar()
 
 
-def changed_stories(conn: Connection, before: dict[int, str], since=None) -> int:
+def changed_stories(conn: Connection, before: dict[int, str], since=None) -> tuple[int, int]:
     """How many stories came out of a recluster with other articles than they had ``before``
-    (its :func:`memberships`), or new. (Those that have the articles they had get their
-    ``updated`` time back in ``sweep``: a recluster that changed nothing in a story is no
-    news, and its page stays current.)"""
+    (its :func:`memberships`), or new; and how many stories its articles are in. (Those that
+    have the articles they had get their ``updated`` time back in ``sweep``: a recluster that
+    changed nothing in a story is no news, and its page stays current.)"""
     after = memberships(conn, since)
     same = sum(1 for story_id, digest in before.items() if after.get(story_id) == digest)
-    return len(after) - same
+    return len(after) - same, len(after)
 
 
 def resolve(conn: Connection, sid: str) -> tuple[int, str]:
