@@ -733,3 +733,28 @@ def test_a_line_the_database_refuses_is_rejected_and_the_others_are_stored(db_se
             conn.execute(text("DROP TRIGGER refuse" + ("" if engine.dialect.name == "sqlite"
                                                         else " ON articles")))  # fmt: skip
         engine.dispose()
+
+
+def test_fields_under_other_tools_names_are_named_with_the_field_to_use(db_settings, tmp_path):
+    """A file from a news API or a scraper writes `link`, `headline`, `content`, `pubDate`,
+    `outlet`: the lines were rejected as missing a url or text without a hint, or, worse,
+    stored as bare headlines without their dates and outlets, without a word."""
+    rows = [
+        {"link": "https://a.example/1", "title": "Flood", "content": "Water rose."},
+        {"url": "https://a.example/2", "headline": "Fire", "content": "A fire in the old town."},
+        {"url": "https://a.example/3", "title": "Fire", "content": "A fire in the old town.",
+         "pubDate": "Tue, 01 Jun 2021 10:00:00 GMT", "outlet": "Herald"},
+        {"url": "https://a.example/4", "title": "Dam", "text": WIRE, "description": "A dam.",
+         "date": "2021-06-01", "source": "Courier"},
+    ]  # fmt: skip
+    write_jsonl(tmp_path / "in.jsonl", rows)
+    said = run_cli(db_settings, "import", str(tmp_path / "in.jsonl")).output
+    assert said == (
+        "in.jsonl: read 4, new 2, syndicated copies 0, already stored 0, rejected 2 (missing "
+        "title, text and html (newsloom reads 'title', not 'headline'; 'text', not 'content'): "
+        "1 (in.jsonl:2), missing url (newsloom reads 'url', not 'link'): 1 (in.jsonl:1)); "
+        "warnings: field 'content' not read: newsloom reads 'text': 1 (in.jsonl:3), field "
+        "'outlet' not read: newsloom reads 'source': 1 (in.jsonl:3), field 'pubDate' not read: "
+        "newsloom reads 'published': 1 (in.jsonl:3), no published date: placed and counted at "
+        "the time of import: 1 (in.jsonl:3)\n"
+    ), said

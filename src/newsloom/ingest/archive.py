@@ -58,6 +58,46 @@ AMBIGUOUS_DATE = "ambiguous published date (03/05/2021) read month first"
 _DAY_MONTH = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}\b")
 #: The warning for a ``kind`` that is none of ``KINDS``: the classifier decides instead.
 UNKNOWN_KIND = f"unknown kind ignored (accepted: {', '.join(KINDS)})"
+#: Names other tools give the fields newsloom reads (news APIs, scrapers, feed exports): a
+#: line that has one and not the field itself gets a warning naming the field to use (its
+#: text would otherwise be lost without a word: a `content` read as no text).
+ALIASES = {
+    "link": "url",
+    "href": "url",
+    "headline": "title",
+    "content": "text",
+    "body": "text",
+    "description": "text",
+    "summary": "text",
+    "maintext": "text",
+    "article": "text",
+    "pubDate": "published",
+    "pub_date": "published",
+    "published_at": "published",
+    "publishedAt": "published",
+    "date_published": "published",
+    "datePublished": "published",
+    "timestamp": "published",
+    "outlet": "source",
+    "publisher": "source",
+    "source_name": "source",
+    "lang": "language",
+}
+
+
+def _alias_hint(obj: dict, *fields: str) -> str:
+    """`` (newsloom reads 'url', not 'link')`` for each of ``fields`` the line gives under
+    another name; empty when it gives none so."""
+    said = [
+        f"{field!r}, not {alias!r}"
+        for field in fields
+        for alias in [a for a, f in ALIASES.items() if f == field and obj.get(a) not in (None, "")][
+            :1
+        ]
+    ]
+    return f" (newsloom reads {'; '.join(said)})" if said else ""
+
+
 #: The longest language tag kept ("en", "pt-BR", "zh-Hant-TW"); a longer value is no tag.
 MAX_LANGUAGE_CHARS = 16
 #: The reason for a line whose bytes are not UTF-8 (e.g. a Latin-1 file): it is skipped.
@@ -169,17 +209,28 @@ def read_jsonl(path: Path, keep: tuple[str, ...] = ()) -> Iterator[Record | BadR
                     repaired.append(LONE_SURROGATE)
             url = obj.get("url")
             if not url or not isinstance(url, str):
-                yield BadRecord(where, "missing url")
+                yield BadRecord(where, "missing url" + _alias_hint(obj, "url"))
                 continue
             text, html, title = obj.get("text"), obj.get("html"), obj.get("title")
             has_text = isinstance(text, str) and bool(text.strip())
             has_title = isinstance(title, str) and bool(title.strip())
             if not has_text and not (isinstance(html, str) and html.strip()) and not has_title:
                 # a headline alone is an article (a feed of headlines gives no more)
-                yield BadRecord(where, "missing title, text and html")
+                yield BadRecord(
+                    where, "missing title, text and html" + _alias_hint(obj, "title", "text")
+                )
                 continue
             ext = obj.get("id")
             raw_date = obj.get("published") or obj.get("date")
+            repaired += [
+                f"field {alias!r} not read: newsloom reads {field!r}"
+                for alias, field in ALIASES.items()
+                if obj.get(alias) not in (None, "")
+                and obj.get(field) in (None, "")
+                and not (field == "published" and raw_date)
+                and not (field == "text" and html)
+                and field != "url"
+            ]
             published = parse_date(raw_date)
             warnings = repaired + ([UNREADABLE_DATE] if raw_date and published is None else [])
             fields = {}
