@@ -397,6 +397,38 @@ def test_dates():
     assert all(d is None or d.tzinfo is UTC for d in dates.values())
 
 
+def test_a_zero_date_is_unknown_and_unix_time_is_read_as_such():
+    """A feed found by a QA pass gave `Thu, 01 Jan 1970 00:00:00 +0000` (a zero written as a
+    date) and `1764325200` (Unix time, which feedparser reads as a day of the year 1764): both
+    were stored as publication dates, so the reports started one-article stories of their own
+    in 1970 and 1764 instead of joining their live stories."""
+    items = "".join(
+        f"<item><title>{title}</title><link>https://a.example/{n}</link>"
+        f"<pubDate>{date}</pubDate></item>"
+        for n, (title, date) in enumerate(
+            [
+                ("epoch", "Thu, 01 Jan 1970 00:00:00 +0000"),
+                ("epoch east", "Thu, 01 Jan 1970 05:00:00 +0500"),
+                ("unix", "1764325200"),
+                ("unix ms", "1764325200000"),
+                ("real", "Tue, 01 Jun 2021 10:00:00 GMT"),
+            ]
+        )
+    )
+    rss = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+        f"<link>https://a.example/</link>{items}</channel></rss>"
+    )
+    feed = parse("https://a.example/feed", rss.encode(), now=datetime(2026, 1, 1, tzinfo=UTC))
+    assert {e.title: e.published for e in feed.entries} == {
+        "epoch": None,
+        "epoch east": None,
+        "unix": dt(2025, 11, 28, 10, 20),
+        "unix ms": dt(2025, 11, 28, 10, 20),
+        "real": dt(2021, 6, 1, 10, 0),
+    }
+
+
 def test_max_future_hours():
     strict = {e.title: e.published for e in parse_file("dates.xml", max_future_hours=0).entries}
     assert strict["Slightly ahead"] is None

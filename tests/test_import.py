@@ -618,16 +618,18 @@ def test_lines_with_dates_no_day_has_or_bad_characters_are_imported_with_a_warni
         {"url": "https://a.example/lang", "title": "Lang", "text": WIRE.replace("flood", "storm"),
          "language": "English (United States of America)"},
         {"url": "https://a.example/long", "title": "word " * 300, "text": "A bridge."},
+        {"url": "https://a.example/zero", "title": "Zero", "text": "A quay.",
+         "published": "1970-01-01T00:00:00Z"},
     ]  # fmt: skip
     src = tmp_path / "in.jsonl"
     write_jsonl(src, rows)
     result = run_cli(db_settings, "import", str(src))
     assert result.exit_code == 0, result.output
     said = result.output
-    assert said.startswith("in.jsonl: read 13, new 13, syndicated copies 0, already stored 0, "
+    assert said.startswith("in.jsonl: read 14, new 14, syndicated copies 0, already stored 0, "
                            "rejected 0; warnings: "), said  # fmt: skip
     assert (
-        "unreadable published date ignored: 6 (in.jsonl:2, in.jsonl:3, in.jsonl:5 and 3 more)"
+        "unreadable published date ignored: 7 (in.jsonl:2, in.jsonl:3, in.jsonl:5 and 4 more)"
         in said
     )
     assert "invalid character (a lone UTF-16 surrogate) replaced: 1 (in.jsonl:4)" in said
@@ -637,7 +639,7 @@ def test_lines_with_dates_no_day_has_or_bad_characters_are_imported_with_a_warni
     out = run_cli(db_settings, "export", "articles")
     got = {a["url"].rsplit("/", 1)[1]: a for a in map(json.loads, out.output.splitlines())}
     assert got["good"]["published"].startswith("2021-06-01T00:00:00")
-    for undated in ("tz", "far", "17", "june", "pm", "year"):
+    for undated in ("tz", "far", "17", "june", "pm", "year", "zero"):
         assert got[undated]["published"] is None, undated
     assert got["unix"]["published"].startswith("2021-06-01T12:00:00")
     assert got["ms"]["published"] == got["unix"]["published"]

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 #: The kinds an article can have, see ``ingest.classify``.
 KINDS = ("news", "opinion", "analysis", "other")
 #: Hours without news after which a story is "settled" (``Settings.story_settle_hours``).
 SETTLE_HOURS = 24.0
+#: Publication dates before this are a zero written as a date (1970-01-01T00:00:00Z, the Unix
+#: epoch, in any time zone), not when anything was published: feeds and imports treat them as
+#: unknown.
+EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
 
 
 def story_status(last_article: datetime, now: datetime, settle_hours: float = SETTLE_HOURS) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from dateutil import parser as dateparser
 
 from ..errors import InputError
-from ..model import KINDS
+from ..model import EARLIEST, KINDS
 
 
 @dataclass
@@ -140,7 +140,8 @@ def parse_date(value) -> datetime | None:
             dt = one
         if dt.tzinfo is None:
             dt = dt.replace(tzinfo=UTC)
-        return dt.astimezone(UTC)
+        dt = dt.astimezone(UTC)
+        return None if dt < EARLIEST else dt  # (the epoch: a zero written as a date)
     except (ValueError, OverflowError, TypeError):  # (dateutil's ParserError is a ValueError)
         return None
 

@@ -65,7 +65,7 @@ import feedparser
 from lxml import etree
 
 from newsloom.errors import FeedError
-from newsloom.model import FeedEntry
+from newsloom.model import EARLIEST, FeedEntry
 from newsloom.words import INLINE_TAG
 
 log = logging.getLogger(__name__)
@@ -237,6 +237,7 @@ def decode_body(data: bytes, header_charset: str | None = None) -> tuple[str, st
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_UNIX_DIGITS = re.compile(r"\d{9,13}")
 
 
 def _looks_binary(text: str) -> bool:
@@ -289,7 +290,7 @@ class _Context:
         if value is None:
             return None
         value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        return None if value > self.latest else value
+        return None if value > self.latest or value < EARLIEST else value
 
 
 class _Collector:
@@ -357,10 +358,13 @@ def _clean(value: object) -> str | None:
 
 
 def parse_date(value: object) -> datetime | None:
-    """A W3C/ISO 8601 or RFC 822 date string to a datetime (naive when no zone given)."""
+    """A W3C/ISO 8601 or RFC 822 date string, or Unix time, to a datetime (naive when no zone
+    given)."""
     if not isinstance(value, str) or not value.strip():
         return None
     value = value.strip()
+    if unix := unix_time(value):
+        return unix
     try:
         return datetime.fromisoformat(value)
     except ValueError:
@@ -371,6 +375,15 @@ def parse_date(value: object) -> datetime | None:
         pass
     parsed = feedparser.datetimes._parse_date(value)  # feedparser's many-format parser
     return _struct_date(parsed)
+
+
+def unix_time(value: object) -> datetime | None:
+    """A date written as Unix time (9 to 13 digits: seconds, or milliseconds from 13 on), which
+    some feeds put in ``pubDate``; feedparser reads "1764325200" as a day of the year 1764."""
+    if isinstance(value, str) and _UNIX_DIGITS.fullmatch(value.strip()):
+        seconds = int(value.strip())
+        return datetime.fromtimestamp(seconds / 1000 if seconds >= 10**12 else seconds, UTC)
+    return None
 
 
 def _struct_date(value: object) -> datetime | None:
@@ -470,13 +483,14 @@ def _feedparser_entry(ctx: _Context, e: dict, feed_language: str | None) -> Feed
             if summary:
                 break
     published = None
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = dict.get(e, key)  # plain dict lookup: skips feedparser's deprecated aliasing
-        if value:
-            published = _struct_date(value)
+    for key in ("published", "updated", "created"):
+        raw = dict.get(e, key)  # plain dict lookup: skips feedparser's deprecated aliasing
+        value = dict.get(e, f"{key}_parsed")
+        if raw or value:
+            published = unix_time(raw) or _struct_date(value)
             break
     updated = dict.get(e, "updated_parsed")
-    updated = _struct_date(updated) if updated else None
+    updated = unix_time(dict.get(e, "updated")) or (_struct_date(updated) if updated else None)
     language = None
     for key in ("title_detail", "summary_detail"):
         language = language or _clean((e.get(key) or {}).get("language"))
