@@ -8,7 +8,9 @@ article pages answer slowly, so the signals arrive while work is in flight.
 from __future__ import annotations
 
 import json
+import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -93,15 +95,25 @@ def test_a_second_signal_stops_at_once_then_a_restart_completes_the_work(tmp_pat
 
 
 def test_sigkill_mid_run_then_restart_loses_nothing_and_repeats_nothing(tmp_path, db_url, site):
-    env = service_env(tmp_path / "data", db_url)
+    """With extraction in worker processes: they go with the killed process, and its port is
+    free at once (forked workers held the site's socket and the database, ignored SIGTERM,
+    and a restart on the same port failed until someone found and killed them)."""
+    env = service_env(tmp_path / "data", db_url, NEWSLOOM_EXTRACT_WORKERS=2)
     add_sources(tmp_path / "sources.opml", site, env)
-    proc = newsloom("run", "--port", str(free_port()), env=env)
+    port = free_port()
+    proc = newsloom("run", "--port", str(port), env=env)
     try:
         wait_for(lambda: stored_count(db_url) >= 3, 120, "three stored articles", proc)
+        workers = _descendants(proc.pid)
+        assert workers, "extraction runs in worker processes"
     finally:
         proc.kill()  # SIGKILL: no chance to clean up
         proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGKILL
+    wait_for(lambda: not any(_alive(pid) for pid in workers), 15, "the workers gone", None)
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))  # free: a restart can serve on it
     before = {r.url for r in db_rows(db_url, "SELECT url FROM articles")}
     assert 3 <= len(before) < len(ARTICLES)
     fetched = [p for p in site.requests if p.startswith("/a/")]
@@ -133,3 +145,32 @@ def test_json_logs_are_one_object_a_line_with_the_facts_as_fields(tmp_path):
     assert rejected and rejected[0]["level"] == "WARNING", entries
     assert rejected[0]["where"].endswith(":2"), rejected[0]
     assert rejected[0]["reason"].startswith("invalid JSON"), rejected[0]
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (Linux /proc)."""
+    out, todo = [], [pid]
+    while todo:
+        here = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{here}/task")
+        except FileNotFoundError:  # (it ended meanwhile)
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{here}/task/{task}/children") as fh:
+                    kids = [int(k) for k in fh.read().split()]
+            except FileNotFoundError:
+                continue
+            out += kids
+            todo += kids
+    return out
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting for its parent does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -2,4 +2,5 @@
 
 from newsloom.cli import main
 
-main()
+if __name__ == "__main__":  # (not when a worker process imports it as its main module)
+    main()

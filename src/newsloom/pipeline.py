@@ -13,6 +13,7 @@ import json
 import logging
 import random
 import re
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -436,7 +437,12 @@ class PageExtractor:
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("fork"))
+            # a worker goes when this process goes, however it ends: a forked one holds what
+            # this process held (the site's listening socket, the database), so one left
+            # behind by a SIGKILL kept the port taken and a restart failed
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=get_context("fork"), initializer=_die_with_parent
+            )
         return self._pool
 
     async def __call__(self, content: bytes, url: str, charset: str | None) -> Extracted:
@@ -453,6 +459,16 @@ class PageExtractor:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
+
+
+def _die_with_parent() -> None:
+    """In an extraction worker: be killed when the process that started it ends, however it
+    ends (Linux ``PR_SET_PDEATHSIG``; elsewhere a worker ends when its queue closes)."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _extract_job(content: bytes, url: str, charset: str | None) -> Extracted:
