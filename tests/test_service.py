@@ -174,3 +174,24 @@ def _alive(pid: int) -> bool:
             return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_a_second_run_on_the_same_database_is_refused(tmp_path, db_url, site):
+    """Two `newsloom run` on one database both polled, clustered and wrote, until the second
+    died on `UNIQUE constraint failed: story_pages.story_id, story_pages.revision` (found by a
+    QA pass). The second is refused in one line while the first runs, and runs once it ends."""
+    env = service_env(tmp_path / "data", db_url)
+    add_sources(tmp_path / "sources.opml", site, env)
+    first = newsloom("run", "--port", str(free_port()), env=env)
+    with running(first):
+        wait_for(lambda: stored_count(db_url) >= 1, 120, "a stored article", first)
+        second = finish(newsloom("run", "--once", env=env), 60)
+        assert second.splitlines()[-1] == (
+            "error: run: another `newsloom run` is running on this database: stop it first "
+            "(two would poll, cluster and write the same stories; for more hands, `newsloom "
+            "run --workers N` on PostgreSQL)"
+        ), second
+        stop(first, signal.SIGTERM)
+    site.page_delay = 0
+    out = finish(newsloom("run", "--once", env=env), 240)
+    assert "Traceback" not in out and "error:" not in out, out

@@ -508,6 +508,20 @@ def run(obj, once, workers, host, port):
         from .worker import require_postgresql
 
         require_postgresql(obj.settings)
+    with contextlib.ExitStack() as held:
+        if not workers:
+            from .store.meta import RUN_RUNNING, hold
+
+            if not held.enter_context(hold(obj.engine, RUN_RUNNING)):
+                raise InputError(
+                    "run: another `newsloom run` is running on this database: stop it first "
+                    "(two would poll, cluster and write the same stories; for more hands, "
+                    "`newsloom run --workers N` on PostgreSQL)"
+                )
+        _run(obj, once, workers, host, port)
+
+
+def _run(obj, once, workers, host, port):
     from .store.sources import due_sources, source_count
 
     with obj.engine.connect() as conn:

@@ -35,6 +35,9 @@ RECLUSTER_ROWS_FROM = "recluster_rows_from"
 RECLUSTER_ARTICLES_TO = "recluster_articles_to"
 #: Held (``hold``) by the process running a recluster, from before its reset to its end.
 RECLUSTER_RUNNING = "recluster"
+#: Held by a ``newsloom run`` that does the work in its own process (two would write the same
+#: pages: a second is refused).
+RUN_RUNNING = "run"
 
 
 def _lock_key(name: str) -> int:
