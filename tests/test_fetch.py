@@ -437,6 +437,41 @@ def test_robots_disallow(httpserver):
     assert paths(httpserver) == ["/public", "/private/x"] * 2
 
 
+def test_robots_is_read_again_once_its_time_is_up(httpserver):
+    """robots.txt was read once per process and kept for good: a site that closed a path was
+    still fetched from weeks later, until a restart (found by a QA pass). It is kept for
+    ``robots_ttl`` (24 hours by default, RFC 9309), then read again."""
+    httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nAllow: /\n")
+    httpserver.expect_request("/a").respond_with_data("page")
+    url = httpserver.url_for("/a")
+
+    async def fetch_twice(ttl: float, between) -> list:
+        out = []
+        async with Fetcher(BASE, robots_ttl=ttl) as fetcher:
+            for step in range(2):
+                if step:
+                    between()
+                try:
+                    out.append(await fetcher.fetch(url, check_robots=True))
+                except FetchError as exc:
+                    out.append(exc)
+        return out
+
+    def close_the_site():
+        httpserver.clear()
+        httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nDisallow: /\n")
+        httpserver.expect_request("/a").respond_with_data("page")
+
+    kept = asyncio.run(fetch_twice(3600, close_the_site))
+    assert [isinstance(r, FetchResult) for r in kept] == [True, True]  # within its time
+    httpserver.clear()
+    httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nAllow: /\n")
+    httpserver.expect_request("/a").respond_with_data("page")
+    again = asyncio.run(fetch_twice(0.2, lambda: (time.sleep(0.3), close_the_site())))
+    assert isinstance(again[0], FetchResult)
+    assert isinstance(again[1], FetchError) and again[1].kind == "robots"
+
+
 def test_robots_disallow_applies_to_redirect_hops(httpserver):
     httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nDisallow: /no\n")
     _redirect(httpserver, "/yes", "/no/page")

@@ -14,7 +14,8 @@ Everything the ingest layer downloads (feeds, sitemaps, article pages) goes thro
   seconds between two request starts to one host (or the host's robots.txt ``Crawl-delay``
   when larger, capped at ``MAX_CRAWL_DELAY``).
 * **robots.txt** (``check_robots=True`` and ``settings.respect_robots``): fetched once per
-  origin and cached for the Fetcher's life, matched for the product token ``newsloom``.
+  origin and cached for ``ROBOTS_TTL`` (24 hours, as RFC 9309 asks of crawlers; a service
+  runs for weeks), matched for the product token ``newsloom``.
   Any failure to get it (4xx, 5xx, time-out, unreachable, too large) means *allow all*;
   while its host is left alone (``host_down``, below) it is not asked for, nor cached.
   Every redirect hop is checked too.
@@ -103,6 +104,8 @@ MAX_RETRY_AFTER = 60.0
 MAX_CRAWL_DELAY = 60.0
 #: robots.txt bodies larger than this are ignored (allow all), as Google does at 500 KiB.
 ROBOTS_MAX_BYTES = 512 * 1024
+#: Seconds a robots.txt is used before it is fetched again (RFC 9309: at most 24 hours).
+ROBOTS_TTL = 24 * 3600.0
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 RETRYABLE_KINDS = frozenset({"http_5xx", "timeout", "connect"})
@@ -204,8 +207,15 @@ class Fetcher:
     #: ... for this many seconds (then one more failure starts another pause).
     host_down_for: float = 300.0
 
-    def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        robots_ttl: float = ROBOTS_TTL,
+    ):
         self.settings = settings
+        self.robots_ttl = robots_ttl
         self._client = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(settings.timeout),
@@ -219,7 +229,7 @@ class Fetcher:
         )
         self._global = asyncio.Semaphore(max(1, settings.concurrency))
         self._hosts: dict[tuple[str, int], _Host] = {}
-        self._robots: dict[str, Protego | None] = {}
+        self._robots: dict[str, tuple[Protego | None, float]] = {}  # origin -> (rules, read at)
         self._robots_locks: dict[str, asyncio.Lock] = {}
 
     async def __aenter__(self) -> Fetcher:
@@ -543,14 +553,16 @@ class Fetcher:
 
     async def _robots_for(self, url: httpx.URL) -> Protego | None:
         origin = f"{url.scheme}://{url.netloc.decode('ascii')}"
-        if origin in self._robots:
-            return self._robots[origin]
+        cached = self._robots.get(origin)
+        if cached is not None and time.monotonic() - cached[1] < self.robots_ttl:
+            return cached[0]
         lock = self._robots_locks.setdefault(origin, asyncio.Lock())
         async with lock:
-            if origin in self._robots:
-                return self._robots[origin]
+            cached = self._robots.get(origin)
+            if cached is not None and time.monotonic() - cached[1] < self.robots_ttl:
+                return cached[0]
             rules = await self._load_robots(origin)
-            self._robots[origin] = rules
+            self._robots[origin] = (rules, time.monotonic())
             if rules is not None:
                 delay = rules.crawl_delay(ROBOTS_TOKEN)
                 if delay:
