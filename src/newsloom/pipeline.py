@@ -171,6 +171,13 @@ class Tally:
         return line
 
 
+def _cut_at_word(value: str, limit: int) -> str:
+    """``value``'s first ``limit`` characters, ending before the last space in them when that
+    keeps more than half."""
+    cut = value.rfind(" ", 0, limit)
+    return value[: cut if cut > limit // 2 else limit]
+
+
 class Ingestor:
     """normalize -> classify -> near-duplicate check -> store, for any incoming document."""
 
@@ -224,8 +231,7 @@ class Ingestor:
         art.title = (art.title or "").strip()
         warnings = []
         if len(art.title) > MAX_TITLE_CHARS:
-            cut = art.title.rfind(" ", 0, MAX_TITLE_CHARS)
-            art.title = art.title[: cut if cut > MAX_TITLE_CHARS // 2 else MAX_TITLE_CHARS]
+            art.title = _cut_at_word(art.title, MAX_TITLE_CHARS)
             warnings.append(f"title cut to its first {MAX_TITLE_CHARS:,} characters")
         if not _WORD.search(art.text) and not _WORD.search(art.title):
             return Outcome("rejected", reason="no text")  # nothing but marks, dashes or emoji
@@ -238,8 +244,7 @@ class Ingestor:
         art.language = art.language or guess_language(head, min_words=8)
         now = datetime.now(UTC)
         if len(art.text) > MAX_TEXT_CHARS:
-            cut = art.text.rfind(" ", 0, MAX_TEXT_CHARS)
-            art.text = art.text[: cut if cut > MAX_TEXT_CHARS // 2 else MAX_TEXT_CHARS]
+            art.text = _cut_at_word(art.text, MAX_TEXT_CHARS)
             warnings.append(f"text cut to its first {MAX_TEXT_CHARS:,} characters")
         if art.published and art.published > now + timedelta(hours=self.settings.max_future_hours):
             log.info("future date dropped url=%s published=%s", art.url, art.published)
