@@ -16,6 +16,9 @@ from typing import Any
 from .errors import ConfigError
 from .model import SETTLE_HOURS
 
+#: The names of the shipped embedder (``newsloom.cluster.embed.make_embedder``).
+USE_EMBEDDERS = ("use", "use-multilingual")
+
 
 def _setting(
     default: Any,
@@ -220,9 +223,10 @@ def _coerce(name: str, raw: Any, f: Any, source: str | None = None) -> Any:
         value = str(raw)
         choices = f.metadata.get("choices")
         if choices:
-            if value.strip().upper() not in {c.upper() for c in choices}:
+            chosen = {c.upper(): c for c in choices}.get(value.strip().upper())
+            if chosen is None:
                 raise ValueError(f"{raw!r} is none of {', '.join(choices)}")
-            return next(c for c in choices if c.upper() == value.strip().upper())
+            return chosen
         if name == "embedder" and not _embedder_name(value):
             raise ValueError(f"unknown embedder {raw!r}: use 'use' or 'st:MODEL_DIRECTORY'")
         return value
@@ -246,9 +250,7 @@ def _in_range(value: float, meta: dict) -> Any:
 
 def _embedder_name(value: str) -> bool:
     """Whether ``value`` names an embedder ``newsloom.cluster.embed.make_embedder`` makes."""
-    return value in ("use", "use-multilingual") or (
-        value.startswith("st:") and bool(value[3:].strip())
-    )
+    return value in USE_EMBEDDERS or (value.startswith("st:") and bool(value[3:].strip()))
 
 
 def _is_file(path: Path) -> bool:

@@ -14,6 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
+from ..config import USE_EMBEDDERS
 from ..errors import ConfigError
 
 #: Words of body text embedded after the title (the lead: first paragraphs).
@@ -118,7 +119,7 @@ class SentenceTransformerEmbedder:
 
 def make_embedder(name: str, threads: int = 2) -> Embedder:
     """The embedder a setting names: ``use`` (default) or ``st:MODEL``."""
-    if name in ("use", "use-multilingual"):
+    if name in USE_EMBEDDERS:
         return USEEmbedder(threads=threads)
     if name.startswith("st:"):
         return SentenceTransformerEmbedder(name[3:], threads=threads)
